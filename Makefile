@@ -1,0 +1,56 @@
+# LEAP M&E — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+PO     := $(wildcard leap_me/translations/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: run test install translations extract lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP) translations
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d leap_me/translations -l $(word 3,$(subst /, ,$<)) -i $< -o $@ >/dev/null
+
+translations: $(MO)
+
+## Extract every marked string into the template, then merge it into the catalogues.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k L_ --no-location --sort-output -o leap_me/translations/messages.pot .
+	$(BIN)/pybabel update -i leap_me/translations/messages.pot -d leap_me/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	@$(BIN)/leap-me db upgrade >/dev/null
+	@$(BIN)/leap-me seed --if-empty
+	@$(BIN)/leap-me demo-accounts
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	@$(BIN)/leap-me run --host 127.0.0.1 --port $(PORT)
+
+test: $(TSTAMP) translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(TSTAMP) translations
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,135 @@
+"""LEAP M&E: the application factory.
+
+``create_app`` reads as the table of contents of the application: configuration,
+extensions, blueprints, error handlers, template helpers and commands, in that order.
+Nothing touches the database while the application is being built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    from leap_me import config
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    app.config["SEEDS_DIR"] = str(ROOT / "seeds")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+
+def register_extensions(app: Flask) -> None:
+    from leap_me import audit, i18n
+    from leap_me.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.session_protection = "strong"
+    audit.install(db.session)
+    _load_models()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from leap_me.auth.models import User
+
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+
+def _load_models() -> None:
+    """Import every model so that metadata, migrations and relationships see them all."""
+    import leap_me.audit  # noqa: F401
+    import leap_me.auth.models  # noqa: F401
+    import stakeholders.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from leap_me import api, main
+    from leap_me.auth import admin, views
+    from stakeholders import api as stakeholders_api
+    from stakeholders import views as stakeholders_views
+
+    for bp in (main.bp, views.bp, admin.bp, stakeholders_views.bp):
+        app.register_blueprint(bp)
+    api.register_api(app, stakeholders_api.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from leap_me.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from leap_me import i18n, navigation
+    from leap_me.auth import permissions
+    from leap_me.forms import EmptyForm
+
+    app.jinja_env.filters["loc"] = i18n.localized
+    app.jinja_env.filters["num"] = i18n.number
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "lang": i18n.current_lang(),
+            "perms": permissions,
+            "nav_items": navigation.items_for_current_user(),
+            "button_form": EmptyForm(),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from leap_me.cli import register
+
+    register(app)

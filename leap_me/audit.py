@@ -1,0 +1,225 @@
+"""The one audit trail: who changed which field of which object, from what to what, and why.
+
+Domain models opt in by inheriting :class:`Audited`. A session listener writes the
+entries inside the same transaction as the change, so a rolled-back change leaves no
+trace and a committed one can never lack its entry. Views and services never write
+audit rows themselves; they only say *why* with :func:`reason`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import orm as so
+
+from leap_me.db import Base, utcnow
+
+_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reason", default=None)
+_actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
+    "audit_actor", default=None
+)
+
+#: Columns that change on every write and say nothing a reader needs.
+IGNORED_FIELDS = {"created_dt", "updated_dt", "id"}
+#: Columns whose values must never be copied into the trail.
+MASKED_FIELDS = {"password_hash", "token_hash"}
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_dt: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(index=True)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(80))
+    action: so.Mapped[str] = so.mapped_column(sa.String(10))
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(60))
+    object_id: so.Mapped[str] = so.mapped_column(sa.String(60))
+    object_label: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    field: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    old_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    new_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+        sa.CheckConstraint("action IN ('create', 'update', 'delete')", name="action"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.action} {self.object_type}#{self.object_id}.{self.field}>"
+
+
+class Audited:
+    """Mixin: changes to instances of this model go into the audit trail."""
+
+    def audit_label(self) -> str:
+        for name in ("code", "username", "name_en", "name"):
+            value = getattr(self, name, None)
+            if value:
+                return str(value)[:255]
+        return ""
+
+
+@contextlib.contextmanager
+def reason(text: str | None) -> Iterator[None]:
+    """Say why the changes flushed inside this block are made."""
+    token = _reason.set(text or None)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+
+
+def set_actor(user_id: int | None, name: str) -> contextvars.Token:
+    return _actor.set((user_id, name))
+
+
+def reset_actor(token: contextvars.Token) -> None:
+    _actor.reset(token)
+
+
+def _current_actor() -> tuple[int | None, str]:
+    actor = _actor.get()
+    if actor is not None:
+        return actor
+    try:
+        from flask import has_request_context
+        from flask_login import current_user
+
+        if has_request_context() and current_user.is_authenticated:
+            return current_user.id, current_user.username
+    except Exception:  # noqa: BLE001 - no app context: the actor is the system
+        pass
+    return None, "system"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "value") and not isinstance(value, int | float | str):
+        return str(value.value)  # enums
+    if isinstance(value, list | tuple | set):
+        return json.dumps(sorted(_text(v) or "" for v in value), ensure_ascii=False)
+    if isinstance(value, Base):
+        label = value.audit_label() if isinstance(value, Audited) else ""
+        return label or str(sa.inspect(value).identity)
+    return str(value)
+
+
+def _collection_label(items: Any) -> list[str]:
+    return [_text(i) or "" for i in items or []]
+
+
+def _snapshot(obj: Any) -> dict[str, str | None]:
+    mapper = sa.inspect(obj).mapper
+    data: dict[str, str | None] = {}
+    for attr in mapper.column_attrs:
+        if attr.key in IGNORED_FIELDS:
+            continue
+        value = getattr(obj, attr.key)
+        data[attr.key] = "***" if attr.key in MASKED_FIELDS and value else _text(value)
+    for rel in mapper.relationships:
+        if rel.secondary is not None:
+            data[rel.key] = json.dumps(sorted(_collection_label(getattr(obj, rel.key))))
+    return data
+
+
+def _changes(obj: Any) -> list[tuple[str, str | None, str | None]]:
+    state = sa.inspect(obj)
+    out = []
+    for attr in state.mapper.column_attrs:
+        if attr.key in IGNORED_FIELDS:
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if old == new or (not hist.deleted and new is None):
+            continue
+        if attr.key in MASKED_FIELDS:
+            out.append((attr.key, "***" if old else None, "***"))
+        else:
+            out.append((attr.key, _text(old), _text(new)))
+    for rel in state.mapper.relationships:
+        if rel.secondary is None:
+            continue
+        hist = state.attrs[rel.key].history
+        if not hist.has_changes():
+            continue
+        now = sorted(_collection_label(hist.unchanged) + _collection_label(hist.added))
+        before = sorted(_collection_label(hist.unchanged) + _collection_label(hist.deleted))
+        if now != before:
+            out.append((rel.key, json.dumps(before), json.dumps(now)))
+    return out
+
+
+def _identity(obj: Any) -> str:
+    ident = sa.inspect(obj).identity
+    return ",".join(str(i) for i in ident) if ident else ""
+
+
+def _after_flush(session: so.Session, _ctx: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    user_id, actor = _current_actor()
+    why = _reason.get()
+    now = utcnow()
+
+    def row(obj: Any, action: str, field=None, old=None, new=None) -> dict[str, Any]:
+        return {
+            "created_dt": now,
+            "user_id": user_id,
+            "actor": actor[:80],
+            "action": action,
+            "object_type": obj.__tablename__,
+            "object_id": _identity(obj),
+            "object_label": obj.audit_label(),
+            "field": field,
+            "old_value": old,
+            "new_value": new,
+            "reason": why,
+        }
+
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            snap = json.dumps(_snapshot(obj), ensure_ascii=False, sort_keys=True)
+            rows.append(row(obj, "create", new=snap))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj):
+            for field, old, new in _changes(obj):
+                rows.append(row(obj, "update", field, old, new))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            snap = json.dumps(_snapshot(obj), ensure_ascii=False, sort_keys=True)
+            rows.append(row(obj, "delete", old=snap))
+    if rows:
+        session.connection().execute(sa.insert(AuditEntry.__table__), rows)
+
+
+def install(session_class: type[so.Session] | so.scoped_session) -> None:
+    """Attach the listener; called once by the application factory."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+
+
+def history_select(object_type: str, object_id: Any) -> sa.Select:
+    return (
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+    )

@@ -1,0 +1,99 @@
+"""Every permission rule in one place: role decorators and per-object ``can_*`` helpers.
+
+Views call these and never test roles themselves, so a rule changes in one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+
+from leap_me.auth.roles import ALL_ROLES, Role
+from leap_me.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EDITORS = (Role.PLANNER,)
+READERS = ALL_ROLES
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Signed-in users with one of ``roles`` pass; others get the sign-in page or 403."""
+    allowed = {str(r) for r in roles}
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in user."""
+    return roles_required(*ALL_ROLES)(view)
+
+
+# --- per-object rules -------------------------------------------------------------
+
+
+def can_manage_users(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def can_edit_organisations(user: Any) -> bool:
+    return user.is_authenticated and user.role in (Role.ADMIN, Role.PLANNER)
+
+
+def can_see_contacts(user: Any) -> bool:
+    """Contacts are personal data: the people who coordinate the programme see them."""
+    return user.is_authenticated and user.role in (Role.ADMIN, Role.PLANNER, Role.REVIEWER)
+
+
+def can_see_history(user: Any) -> bool:
+    return user.is_authenticated and user.role in (Role.ADMIN, Role.PLANNER, Role.REVIEWER)
+
+
+def can_edit_plan(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.PLANNER
+
+
+def can_read_drafts_of_plan(user: Any) -> bool:
+    """Partners read the approved plan only; everyone else may follow the draft."""
+    return user.is_authenticated and user.role != Role.PARTNER
+
+
+def can_see_organisation_data(user: Any, organisation_id: int | None) -> bool:
+    """A partner sees only its own organisation's unapproved data; others see all."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.PARTNER:
+        return organisation_id is not None and user.organisation_id == organisation_id
+    return True
+
+
+def can_edit_indicators(user: Any) -> bool:
+    """Indicators are designed by the M&E consultant together with MoI planners."""
+    return user.is_authenticated and user.role in (Role.PLANNER, Role.REVIEWER)
+
+
+def can_edit_budget(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.PLANNER
+
+
+def can_see_budget_detail(user: Any) -> bool:
+    """Partners see budget totals only."""
+    return user.is_authenticated and user.role != Role.PARTNER

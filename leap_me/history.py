@@ -1,0 +1,22 @@
+"""The history page every audited record has, read from the one audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template, request
+
+from leap_me.audit import history_select
+from leap_me.extensions import db
+
+
+def render_history(obj: Any, title: str, back_url: str):
+    stmt = history_select(obj.__tablename__, obj.id)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"] * 2)
+    return render_template(
+        "history.html", entries=pagination, title=title, back_url=back_url, obj=obj
+    )

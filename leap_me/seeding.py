@@ -1,0 +1,74 @@
+"""``leap-me seed``: load the plain data files under ``seeds/`` in dependency order.
+
+Every step matches existing rows on their codes, so running the seed twice is the same as
+running it once, and a seed never overwrites what users have edited since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy import orm as so
+
+Step = tuple[str, Callable[[so.Session, Path], int]]
+
+
+def seed_users(session: so.Session, seeds: Path) -> int:
+    from leap_me.auth.models import User
+    from stakeholders.services import organisations_by_code
+
+    data = yaml.safe_load((seeds / "users.yaml").read_text(encoding="utf-8"))
+    orgs = organisations_by_code(session)
+    existing = set(session.scalars(sa.select(User.username)))
+    added = 0
+    for item in data["users"]:
+        if item["username"] in existing:
+            continue
+        org = orgs.get(item.get("organisation") or "")
+        user = User(
+            username=item["username"],
+            role=item["role"],
+            full_name=item.get("full_name", ""),
+            organisation_id=org.id if org else None,
+        )
+        user.set_password(item.get("password") or data["password"])
+        session.add(user)
+        added += 1
+    session.flush()
+    return added
+
+
+def steps() -> list[Step]:
+    from stakeholders import services as stakeholders
+
+    return [
+        ("provinces", lambda s, d: stakeholders.seed_provinces(s, d / "provinces.csv")),
+        ("organisations", lambda s, d: stakeholders.seed_organisations(s, d / "organisations.yaml")),
+        ("users", seed_users),
+    ]
+
+
+def demo_accounts(seeds: Path) -> list[tuple[str, str, str]]:
+    data = yaml.safe_load((seeds / "users.yaml").read_text(encoding="utf-8"))
+    return [
+        (u["username"], u.get("password") or data["password"], u["role"]) for u in data["users"]
+    ]
+
+
+def seed_all(session: so.Session, seeds: Path) -> dict[str, int]:
+    from leap_me import audit
+
+    counts = {}
+    with audit.reason("seed data"):
+        for name, step in steps():
+            counts[name] = step(session, seeds)
+    return counts
+
+
+def is_empty(session: so.Session) -> bool:
+    from stakeholders.models import Province
+
+    return session.scalar(sa.select(sa.func.count(Province.id))) == 0
