@@ -7,12 +7,17 @@ Nothing touches the database while the application is being built.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The domain packages, in dependency order. Each has ``models``, ``views.bp`` (pages),
+#: ``api.bp`` (JSON API, optional) and ``services.seed_steps()`` (optional).
+DOMAINS = ("stakeholders",)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -79,18 +84,33 @@ def _load_models() -> None:
     """Import every model so that metadata, migrations and relationships see them all."""
     import leap_me.audit  # noqa: F401
     import leap_me.auth.models  # noqa: F401
-    import stakeholders.models  # noqa: F401
+
+    for domain in DOMAINS:
+        importlib.import_module(f"{domain}.models")
+
+
+def _optional(module: str):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
 
 
 def register_blueprints(app: Flask) -> None:
     from leap_me import api, main
     from leap_me.auth import admin, views
-    from stakeholders import api as stakeholders_api
-    from stakeholders import views as stakeholders_views
 
-    for bp in (main.bp, views.bp, admin.bp, stakeholders_views.bp):
+    pages = [main.bp, views.bp, admin.bp]
+    apis = []
+    for domain in DOMAINS:
+        pages.append(importlib.import_module(f"{domain}.views").bp)
+        if domain_api := _optional(f"{domain}.api"):
+            apis.append(domain_api.bp)
+    for bp in pages:
         app.register_blueprint(bp)
-    api.register_api(app, stakeholders_api.bp)
+    api.register_api(app, *apis)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -113,7 +133,7 @@ def register_template_helpers(app: Flask) -> None:
             "lang": i18n.current_lang(),
             "perms": permissions,
             "nav_items": navigation.items_for_current_user(),
-            "button_form": EmptyForm(),
+            "button_form": EmptyForm(formdata=None),
         }
 
     @app.after_request

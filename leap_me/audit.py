@@ -62,11 +62,16 @@ class Audited:
     """Mixin: changes to instances of this model go into the audit trail."""
 
     def audit_label(self) -> str:
-        for name in ("code", "username", "name_en", "name"):
-            value = getattr(self, name, None)
-            if value:
-                return str(value)[:255]
-        return ""
+        return label_of(self)
+
+
+def label_of(obj: Any) -> str:
+    """A short human name for a row: its code, username or English name."""
+    for name in ("code", "username", "name_en", "name"):
+        value = getattr(obj, name, None)
+        if value:
+            return str(value)[:255]
+    return ""
 
 
 @contextlib.contextmanager
@@ -91,14 +96,11 @@ def _current_actor() -> tuple[int | None, str]:
     actor = _actor.get()
     if actor is not None:
         return actor
-    try:
-        from flask import has_request_context
-        from flask_login import current_user
+    from flask import has_request_context
+    from flask_login import current_user
 
-        if has_request_context() and current_user.is_authenticated:
-            return current_user.id, current_user.username
-    except Exception:  # noqa: BLE001 - no app context: the actor is the system
-        pass
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
     return None, "system"
 
 
@@ -116,8 +118,9 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list | tuple | set):
         return json.dumps(sorted(_text(v) or "" for v in value), ensure_ascii=False)
     if isinstance(value, Base):
-        label = value.audit_label() if isinstance(value, Audited) else ""
-        return label or str(sa.inspect(value).identity)
+        return (value.audit_label() if isinstance(value, Audited) else label_of(value)) or str(
+            sa.inspect(value).identity
+        )
     return str(value)
 
 

@@ -81,8 +81,10 @@ def write_backup(session: so.Session, fh: IO[bytes], progress=None) -> dict[str,
             stmt = sa.select(table).order_by(*table.primary_key.columns)
             for row in session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
                 out.write(
-                    json.dumps({"t": table.name, "r": {k: _encode(v) for k, v in row.items()}},
-                               ensure_ascii=False)
+                    json.dumps(
+                        {"t": table.name, "r": {k: _encode(v) for k, v in row.items()}},
+                        ensure_ascii=False,
+                    )
                     + "\n"
                 )
                 n += 1
@@ -159,7 +161,11 @@ def _reset_sequences(session: so.Session) -> None:
         return
     for table in _tables():
         pk = list(table.primary_key.columns)
-        if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement in (True, "auto"):
+        if (
+            len(pk) == 1
+            and isinstance(pk[0].type, sa.Integer)
+            and pk[0].autoincrement in (True, "auto")
+        ):
             session.execute(
                 sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # noqa: S608 - names from metadata

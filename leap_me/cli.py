@@ -39,14 +39,8 @@ def seed_command(if_empty: bool) -> None:
     if if_empty and not seeding.is_empty(db.session):
         click.echo("The database already holds data; seed skipped.")
         return
-    steps = seeding.steps()
-    with click.progressbar(steps, label="Seeding", item_show_func=lambda s: s and s[0]) as bar:
-        from leap_me import audit
-
-        counts = {}
-        with audit.reason("seed data"):
-            for name, step in bar:
-                counts[name] = step(db.session, _seeds_dir())
+    with click.progressbar(length=len(seeding.steps()), label="Seeding") as bar:
+        counts = seeding.seed_all(db.session, _seeds_dir(), on_step=lambda _name: bar.update(1))
     db.session.commit()
     click.echo("Seed loaded: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
 
@@ -153,6 +147,12 @@ def restore_command(path: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for cmd in (seed_command, demo_accounts_command, users_group, tokens_group, backup_command,
-                restore_command):
+    for cmd in (
+        seed_command,
+        demo_accounts_command,
+        users_group,
+        tokens_group,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(cmd)

@@ -52,9 +52,7 @@ class Listing:
         self.q = args.get("q", "").strip()[:100]
         self.sort = args.get("sort") if args.get("sort") in self.sorts else self.default_sort
         self.direction = "desc" if args.get("dir") == "desc" else "asc"
-        self.active_filters = {
-            k: args[k] for k in self.filters if args.get(k) not in (None, "")
-        }
+        self.active_filters = {k: args[k] for k in self.filters if args.get(k) not in (None, "")}
         try:
             self.page_number = max(1, int(args.get("page", "1")))
         except ValueError:
@@ -75,12 +73,12 @@ class Listing:
 
     def paginate(self, session: so.Session, per_page: int) -> Page:
         stmt = self.statement()
-        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        total = session.scalar(
+            sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        )
         pages = max(1, -(-(total or 0) // per_page))
         number = min(self.page_number, pages)
-        items = list(
-            session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique()
-        )
+        items = list(session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
         return Page(items=items, page=number, per_page=per_page, total=total or 0)
 
     def url(self, **changes: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, send_from_directory, current_app
+from flask import Blueprint, current_app, render_template, send_from_directory
 
 from leap_me.auth.permissions import signed_in
 

@@ -42,13 +42,24 @@ def seed_users(session: so.Session, seeds: Path) -> int:
 
 
 def steps() -> list[Step]:
+    """The stakeholders' steps, the demo users, then each later domain's own steps."""
+    import importlib
+
+    from leap_me import DOMAINS
     from stakeholders import services as stakeholders
 
-    return [
+    out: list[Step] = [
         ("provinces", lambda s, d: stakeholders.seed_provinces(s, d / "provinces.csv")),
-        ("organisations", lambda s, d: stakeholders.seed_organisations(s, d / "organisations.yaml")),
+        (
+            "organisations",
+            lambda s, d: stakeholders.seed_organisations(s, d / "organisations.yaml"),
+        ),
         ("users", seed_users),
     ]
+    for domain in DOMAINS[1:]:
+        services = importlib.import_module(f"{domain}.services")
+        out.extend(getattr(services, "seed_steps", list)())
+    return out
 
 
 def demo_accounts(seeds: Path) -> list[tuple[str, str, str]]:
@@ -58,13 +69,25 @@ def demo_accounts(seeds: Path) -> list[tuple[str, str, str]]:
     ]
 
 
-def seed_all(session: so.Session, seeds: Path) -> dict[str, int]:
+#: The steps every test starts from: the places, bodies and demo accounts.
+BASE_STEPS = ("provinces", "organisations", "users")
+
+
+def seed_all(
+    session: so.Session,
+    seeds: Path,
+    only: tuple[str, ...] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     from leap_me import audit
 
     counts = {}
     with audit.reason("seed data"):
         for name, step in steps():
-            counts[name] = step(session, seeds)
+            if only is None or name in only:
+                counts[name] = step(session, seeds)
+                if on_step:
+                    on_step(name)
     return counts
 
 

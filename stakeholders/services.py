@@ -49,9 +49,11 @@ def apply_organisation(
         org.is_active = bool(data["is_active"])
     wanted = set(province_ids)
     if {p.id for p in org.provinces} != wanted:
-        org.provinces = list(
-            session.scalars(sa.select(Province).where(Province.id.in_(wanted)))
-        ) if wanted else []
+        org.provinces = (
+            list(session.scalars(sa.select(Province).where(Province.id.in_(wanted))))
+            if wanted
+            else []
+        )
     if org.id is None:
         session.add(org)
     session.flush()
@@ -66,7 +68,9 @@ def would_create_cycle(session: so.Session, org: Organisation, parent_id: int | 
         if org.id is not None and current == org.id:
             return True
         seen.add(current)
-        current = session.scalar(sa.select(Organisation.parent_id).where(Organisation.id == current))
+        current = session.scalar(
+            sa.select(Organisation.parent_id).where(Organisation.id == current)
+        )
     return False
 
 

@@ -49,7 +49,12 @@ def organisations():
         sa.select(Organisation).options(
             so.selectinload(Organisation.provinces), so.joinedload(Organisation.parent)
         ),
-        search=(Organisation.code, Organisation.name_en, Organisation.name_km, Organisation.acronym),
+        search=(
+            Organisation.code,
+            Organisation.name_en,
+            Organisation.name_km,
+            Organisation.acronym,
+        ),
         sorts={"code": Organisation.code, "name": Organisation.name_en, "type": Organisation.type},
         default_sort="code",
         filters={"type": Organisation.type},
@@ -96,9 +101,13 @@ def _validate(form: OrganisationForm, org: Organisation | None) -> bool:
         return False
     clash = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == form.code.data))
     if clash and (org is None or clash != org.id):
-        form.code.errors = [_("Another organisation already has the code %(code)s.", code=form.code.data)]
+        form.code.errors = [
+            _("Another organisation already has the code %(code)s.", code=form.code.data)
+        ]
         ok = False
-    if org is not None and services.would_create_cycle(db.session, org, form.parent_id.data or None):
+    if org is not None and services.would_create_cycle(
+        db.session, org, form.parent_id.data or None
+    ):
         form.parent_id.errors = [_("An organisation cannot sit under itself or its own units.")]
         ok = False
     return ok

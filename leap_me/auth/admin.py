@@ -49,11 +49,11 @@ def _validate_user_form(form: UserForm, user: User | None) -> bool:
     if form.role.data == Role.PARTNER and not org_id:
         form.organisation_id.errors = [_("A partner reporter must belong to an organisation.")]
         ok = False
-    clash = db.session.scalar(
-        sa.select(User.id).where(User.username == form.username.data.strip())
-    )
+    clash = db.session.scalar(sa.select(User.id).where(User.username == form.username.data.strip()))
     if clash and (user is None or clash != user.id):
-        form.username.errors = [_("The username %(name)s is already taken.", name=form.username.data)]
+        form.username.errors = [
+            _("The username %(name)s is already taken.", name=form.username.data)
+        ]
         ok = False
     if user is None and not form.password.data:
         form.password.errors = [_("Give the new user a password.")]

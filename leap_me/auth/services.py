@@ -83,7 +83,9 @@ def create_user(
 def create_token(session: so.Session, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token row and the raw token, which is shown once and never stored."""
     raw = ApiToken.generate()
-    token = ApiToken(user=user, name=name[:80] or "token", prefix=raw[:12], token_hash=hash_token(raw))
+    token = ApiToken(
+        user=user, name=name[:80] or "token", prefix=raw[:12], token_hash=hash_token(raw)
+    )
     session.add(token)
     session.flush()
     return token, raw

@@ -112,9 +112,7 @@ def _profile_page(status: int = 200, new_token: str | None = None, **forms):
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("token_form", TokenForm())
     return (
-        render_template(
-            "auth/profile.html", new_token=new_token, revoke_form=EmptyForm(), **forms
-        ),
+        render_template("auth/profile.html", new_token=new_token, revoke_form=EmptyForm(), **forms),
         status,
     )
 

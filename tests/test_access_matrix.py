@@ -1,0 +1,104 @@
+"""Every route × every role, anonymous included.
+
+Each GET route of the application must appear in ``PAGES`` or ``API`` (a test fails
+when a new route is not added here), with the roles that may open it. Everyone else gets
+the sign-in page (anonymous), 403 (signed in, wrong role) or 401 (API without a token).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ALL = {"admin", "planner", "partner", "reviewer", "viewer"}
+ROLES = sorted(ALL) + ["anonymous"]
+
+PUBLIC = {"static", "auth.login", "main.healthz", "main.favicon"}
+
+# endpoint: (url, roles allowed)
+PAGES: dict[str, tuple[str, set[str]]] = {
+    "main.home": ("/", ALL),
+    "auth.profile": ("/profile", ALL),
+    "admin.users": ("/admin/users", {"admin"}),
+    "admin.new_user": ("/admin/users/new", {"admin"}),
+    "admin.edit_user": ("/admin/users/1/edit", {"admin"}),
+    "stakeholders.organisations": ("/organisations", ALL),
+    "stakeholders.organisation": ("/organisations/MOI", ALL),
+    "stakeholders.new_organisation": ("/organisations/new", {"admin", "planner"}),
+    "stakeholders.edit_organisation": ("/organisations/MOI/edit", {"admin", "planner"}),
+    "stakeholders.organisation_history": (
+        "/organisations/MOI/history",
+        {"admin", "planner", "reviewer"},
+    ),
+    "stakeholders.provinces": ("/provinces", ALL),
+}
+
+API: dict[str, tuple[str, set[str]]] = {
+    "api_index": ("/api/v1/", ALL),
+    "stakeholders_api.organisations": ("/api/v1/organisations", ALL),
+}
+
+# POST-only actions: (url, form data, roles allowed)
+ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
+    "stakeholders.new_organisation": ("/organisations/new", {}, {"admin", "planner"}),
+    "stakeholders.add_contact": (
+        "/organisations/MOI/contacts",
+        {"name": "X"},
+        {"admin", "planner"},
+    ),
+    "admin.new_user": ("/admin/users/new", {}, {"admin"}),
+}
+
+
+def test_every_get_route_is_in_the_matrix(app):
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in PUBLIC:
+            continue
+        if rule.endpoint not in PAGES and rule.endpoint not in API:
+            missing.append(f"{rule.endpoint} {rule.rule}")
+    assert not missing, "routes missing from the access matrix: " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(PAGES))
+def test_page_access(client, login, endpoint, role):
+    url, allowed = PAGES[endpoint]
+    if role != "anonymous":
+        login(role)
+    response = client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.location.startswith("/login")
+    elif role in allowed:
+        assert response.status_code == 200, f"{role} should open {url}"
+    else:
+        assert response.status_code == 403, f"{role} must not open {url}"
+        assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(API))
+def test_api_access(client, api_token, endpoint, role):
+    url, allowed = API[endpoint]
+    headers = {} if role == "anonymous" else {"Authorization": f"Bearer {api_token(role)}"}
+    response = client.get(url, headers=headers)
+    expected = 401 if role == "anonymous" else (200 if role in allowed else 403)
+    assert response.status_code == expected
+    assert response.is_json
+    if expected != 200:
+        assert set(response.json["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(ACTIONS))
+def test_post_actions_check_the_role(client, login, endpoint, role):
+    url, data, allowed = ACTIONS[endpoint]
+    if role != "anonymous":
+        login(role)
+    response = client.post(url, data=data)
+    if role == "anonymous":
+        assert response.status_code == 302 and response.location.startswith("/login")
+    elif role in allowed:
+        assert response.status_code in (200, 302, 400)  # reached the form's own checks
+    else:
+        assert response.status_code == 403
