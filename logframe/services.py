@@ -1,0 +1,54 @@
+"""Reads other domains rely on: the current version and its results, found by stable key.
+
+Indicators and budget lines store a result's ``key`` (stable across plan versions) and
+resolve it here; they never query the logframe tables themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from logframe.models import Level, PlanVersion, Result, VersionStatus
+
+
+def current_version(session: so.Session, approved_only: bool = False) -> PlanVersion | None:
+    """The latest approved version; without one, the latest draft (unless approved_only)."""
+    approved = session.scalar(
+        sa.select(PlanVersion)
+        .where(PlanVersion.status == VersionStatus.APPROVED)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+    if approved is not None or approved_only:
+        return approved
+    return session.scalar(sa.select(PlanVersion).order_by(PlanVersion.number.desc()).limit(1))
+
+
+def result_options(
+    session: so.Session, levels: Iterable[str] = (Level.OUTCOME, Level.OUTPUT, Level.ACTIVITY)
+) -> list[Result]:
+    """Results of the current version at the given levels, in code order, for select boxes."""
+    version = current_version(session)
+    if version is None:
+        return []
+    rows = session.scalars(
+        sa.select(Result).where(
+            Result.version_id == version.id, Result.level.in_([str(lv) for lv in levels])
+        )
+    ).all()
+    return sorted(rows, key=lambda r: [int(p) if p.isdigit() else 0 for p in r.code.split(".")])
+
+
+def results_by_key(session: so.Session, keys: Iterable[str]) -> dict[str, Result]:
+    """Results of the current version with these keys (one query)."""
+    version = current_version(session)
+    keys = list(set(keys))
+    if version is None or not keys:
+        return {}
+    rows = session.scalars(
+        sa.select(Result).where(Result.version_id == version.id, Result.key.in_(keys))
+    )
+    return {r.key: r for r in rows}
