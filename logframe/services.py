@@ -6,7 +6,7 @@ resolve it here; they never query the logframe tables themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -52,3 +52,45 @@ def results_by_key(session: so.Session, keys: Iterable[str]) -> dict[str, Result
         sa.select(Result).where(Result.version_id == version.id, Result.key.in_(keys))
     )
     return {r.key: r for r in rows}
+
+
+# --- hooks for the domains above ---------------------------------------------------
+# The logframe may not import indicators or budget (they import it), yet it must refuse
+# a delete that would orphan their data and show their indicators in the matrix. Those
+# domains register callbacks here when their module is imported.
+
+DeleteGuard = Callable[[so.Session, list[str]], list[str]]
+MatrixProvider = Callable[[so.Session, list[str]], dict[str, list[dict]]]
+
+_delete_guards: list[DeleteGuard] = []
+_matrix_providers: list[MatrixProvider] = []
+
+
+def register_delete_guard(guard: DeleteGuard) -> DeleteGuard:
+    """``guard(session, result_keys)`` returns reasons (translated) why they cannot go."""
+    if guard not in _delete_guards:
+        _delete_guards.append(guard)
+    return guard
+
+
+def delete_blockers(session: so.Session, result_keys: list[str]) -> list[str]:
+    reasons: list[str] = []
+    for guard in _delete_guards:
+        reasons.extend(guard(session, result_keys))
+    return reasons
+
+
+def register_matrix_provider(provider: MatrixProvider) -> MatrixProvider:
+    """``provider(session, result_keys)`` returns {key: [row, ...]} for the matrix's
+    indicator column; each row is a dict the matrix template renders."""
+    if provider not in _matrix_providers:
+        _matrix_providers.append(provider)
+    return provider
+
+
+def matrix_rows(session: so.Session, result_keys: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for provider in _matrix_providers:
+        for key, rows in provider(session, result_keys).items():
+            out.setdefault(key, []).extend(rows)
+    return out
