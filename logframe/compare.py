@@ -90,7 +90,7 @@ def _values(r: Result, by_id: dict[int, Result]) -> dict[str, str]:
         "provinces": ", ".join(p.code for p in r.provinces),
         "start_date": r.start_date.isoformat() if r.start_date else "",
         "end_date": r.end_date.isoformat() if r.end_date else "",
-        "status": r.status or "",
+        "status": str(r.status_enum.title) if r.status else "",
         "progress": "" if r.progress is None else str(r.progress),
         "cost": "" if r.cost is None else f"{r.cost:.2f} {r.cost_currency}",
     }

@@ -267,3 +267,57 @@ def test_api_results_tree(client, api_token, db, seeded_plan):
     assert "children" not in activity
     missing = client.get("/api/v1/results?version=9", headers={"Authorization": f"Bearer {token}"})
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+
+
+def test_planner_adds_an_output_and_edits_the_vision(client, login, db):
+    tiny_plan(db.session)
+    login("planner")
+    form = client.get("/plan/v2/results/new?parent=O1").get_data(as_text=True)
+    assert "New Output" in form
+    o1 = _result(db, 2, "O1")
+    response = client.post(
+        "/plan/v2/results/new?parent=O1",
+        data={
+            "statement_en": "Hotlines answer urgent calls within 15 minutes.",
+            "statement_km": "ខ្សែទូរស័ព្ទបន្ទាន់ឆ្លើយតបការហៅបន្ទាន់ក្នុងរយៈពេល ១៥ នាទី។",
+            "parent_id": o1.id,
+            "responsible_org_id": 0,
+        },
+    )
+    assert response.status_code == 302
+    added = db.session.scalar(sa.select(Result).where(Result.statement_en.like("Hotlines answer%")))
+    assert added.code == "1.2" and added.level == "output" and added.key.startswith("O-")
+    response = client.post(
+        "/plan/v2/vision",
+        data={
+            "vision_en": "By 2035 every victim can reach the police.",
+            "vision_km": "នៅឆ្នាំ២០៣៥ ជនរងគ្រោះគ្រប់រូបអាចទាក់ទងនគរបាលបាន។",
+            "milestones-0-year": "2030",
+            "milestones-0-text_en": "Mid-term evaluation",
+            "milestones-0-text_km": "ការវាយតម្លៃពាក់កណ្តាលអាណត្តិ",
+            "milestones-1-year": "",
+            "milestones-1-text_en": "",
+            "milestones-1-text_km": "",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = services.version_by_number(db.session, services.plan_of(db.session), 2)
+    db.session.refresh(version)
+    assert [(m.year, m.text_en) for m in version.milestones] == [(2030, "Mid-term evaluation")]
+    response = client.post(
+        "/plan/v2/vision",
+        data={
+            "vision_en": "x",
+            "vision_km": "ក",
+            "milestones-0-year": "2050",
+            "milestones-0-text_en": "Too late",
+            "milestones-0-text_km": "យឺតពេក",
+        },
+    )
+    assert response.status_code == 400
+    assert "Milestone years must fall within the plan, 2026–2035." in response.get_data(
+        as_text=True
+    )
+    diff = client.get("/plan/compare?old=1&new=2").get_data(as_text=True)
+    assert "Added results" in diff and "Hotlines answer urgent calls" in diff
+    assert "Milestone 2030 added" in diff
