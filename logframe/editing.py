@@ -56,7 +56,12 @@ ACTIVITY_FIELDS = (
     "delay_note_en",
     "delay_note_km",
 )
-MONITORING_FIELDS = ("status", "progress", "delay_note_en", "delay_note_km")
+MONITORING_FIELDS = (
+    "status",
+    "progress",
+    "delay_note_en",
+    "delay_note_km",
+)  # models.MONITORING_FIELDS
 
 
 def ensure_draft(version: PlanVersion) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from logframe.models import Level, Plan, PlanVersion, Result, VersionStatus
+from logframe.models import Level, Plan, PlanError, PlanVersion, Result, VersionStatus  # noqa: F401 (PlanError re-exported)
 
 
 def current_version(session: so.Session, approved_only: bool = False) -> PlanVersion | None:
@@ -98,10 +98,6 @@ def matrix_rows(session: so.Session, result_keys: list[str]) -> dict[str, list[d
 
 
 # --- errors and reads ----------------------------------------------------------------
-
-
-class PlanError(ValueError):
-    """A refused change, with a translated message for the planner."""
 
 
 def plan_of(session: so.Session) -> Plan | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -161,6 +162,38 @@ def test_approved_version_is_frozen(db, small_plan):
         {"status": "delayed", "progress": 20, "delay_note_en": "Rain", "delay_note_km": "ភ្លៀង"},
     )
     assert _result(db, small_plan, "A111").status == "delayed"
+    db.session.commit()
+
+
+@contextlib.contextmanager
+def _label(i):
+    try:
+        yield
+    except BaseException as exc:
+        exc.add_note(f"attempt {i}")
+        raise
+
+
+def test_the_flush_refuses_what_bypasses_the_services(db, small_plan):
+    editing.approve_version(db.session, small_plan, None)
+    db.session.commit()
+    attempts = [
+        lambda: setattr(_result(db, small_plan, "G"), "statement_en", "Sneaky"),
+        lambda: setattr(_result(db, small_plan, "A111"), "cost", Decimal("1")),
+        lambda: db.session.delete(_result(db, small_plan, "A111")),
+        lambda: setattr(small_plan, "vision_en", "Sneaky"),
+        lambda: setattr(small_plan, "status", "draft"),
+        lambda: db.session.add(
+            Result(version_id=small_plan.id, key="X", level="outcome", statement_en="x")
+        ),
+    ]
+    for i, attempt in enumerate(attempts):
+        attempt()
+        with _label(i), pytest.raises(PlanError, match="approved and cannot be changed"):
+            db.session.flush()
+        db.session.rollback()
+    _result(db, small_plan, "A111").progress = 90  # weekly monitoring passes
+    db.session.flush()
 
 
 def test_new_draft_copies_keys_and_one_draft_at_a_time(db, small_plan):
