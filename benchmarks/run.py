@@ -60,7 +60,9 @@ def main() -> int:
             assert client.get("/organisations?q=NGO&sort=name&page=40").status_code == 200
             return 1
 
-        results.append(("organisation list pages/s (2,000 rows)", measure(list_page), 40, "pages/s"))
+        results.append(
+            ("organisation list pages/s (2,000 rows)", measure(list_page), 40, "pages/s")
+        )
 
         from leap_me.backup import restore, write_backup
         from tests.conftest import empty_all_tables
@@ -94,7 +96,7 @@ def main() -> int:
 
     print(f"{'benchmark':<44}{'measured':>14}{'floor':>10}{'ratio':>8}")
     worst = min(r[1] / r[2] for r in results)
-    for name, value, floor, unit in results:
+    for name, value, floor, _unit in results:
         print(f"{name:<44}{value:>14,.0f}{floor:>10,}{value / floor:>8.2f}")
     print(f"worst ratio {worst:.2f} ({'meets' if worst >= 1 else 'BELOW'} the floors)")
     return 0
