@@ -1,8 +1,8 @@
 """Fill empty Khmer translations from a JSON file of {msgid: msgstr}.
 
-    make extract                      # pull new strings into the catalogue
-    python scripts/po_fill.py km.json # fill the empty ones
-    python scripts/po_fill.py --missing  # list what still lacks a translation
+make extract                      # pull new strings into the catalogue
+python scripts/po_fill.py km.json # fill the empty ones
+python scripts/po_fill.py --missing  # list what still lacks a translation
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ def main(argv: list[str]) -> int:
         return 0
     filled = 0
     for path in argv:
-        translations = json.loads(Path(path).read_text(encoding="utf-8"))
+        if path.endswith(".po"):
+            with open(path, "rb") as fh:
+                translations = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+        else:
+            translations = json.loads(Path(path).read_text(encoding="utf-8"))
         for message in catalogue:
             if message.id in translations and (not message.string or message.fuzzy):
                 message.string = translations[message.id]
