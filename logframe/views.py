@@ -335,6 +335,7 @@ def _result_form(version: PlanVersion, result: Result | None, level: Level, pare
     form.partner_ids.choices = orgs
     if level == Level.ACTIVITY:
         form.province_ids.choices = stakeholders.province_choices(db.session, current_lang())
+        form.responsible_org_id.label.text = _("Lead organisation")
     parent_level = {
         Level.OUTCOME: Level.GOAL,
         Level.OUTPUT: Level.OUTCOME,

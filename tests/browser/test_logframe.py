@@ -39,6 +39,12 @@ def test_matrix_desktop_english_and_khmer(page, live_server, sign_in, shot, plan
     assert rows.first.locator("td").first.inner_text().startswith("Goal")
     assert page.locator("table.lf-matrix tbody tr.lf-level-output").first.is_visible()
     shot(page, "matrix-en")
+    page.emulate_media(media="print")
+    assert not page.locator(".lf-version-bar").is_visible()
+    assert not page.locator("header.topbar").is_visible()
+    assert page.locator("table.lf-matrix").is_visible()
+    shot(page, "matrix-print")
+    page.emulate_media(media="screen")
     _khmer(page)
     headers = page.locator("table.lf-matrix thead th").all_inner_texts()
     assert headers[0] == "ខ្សែសង្វាក់លទ្ធផល"
