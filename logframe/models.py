@@ -166,6 +166,10 @@ class Milestone(Audited, Base):
     def audit_label(self) -> str:
         return str(self.year)
 
+    def audit_parent(self):
+        """Milestone changes show in the history of their version."""
+        return ("plan_version", self.version_id)
+
 
 result_partner = sa.Table(
     "result_partner",

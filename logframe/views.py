@@ -8,11 +8,21 @@ too, so a forged request cannot get past the freeze.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from leap_me import audit
+from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_plan,
     can_edit_version,
@@ -519,11 +529,29 @@ def delete_result(number: int, key: str):
 @bp.route("/plan/v<int:number>/results/<key>/history")
 @roles_required(Role.ADMIN, Role.PLANNER, Role.REVIEWER)
 def result_history(number: int, key: str):
+    """The result's changes in every version: the key is what stays the same."""
     version, result = load_result(number, key)
-    return render_history(
-        result,
-        _("History of %(code)s (version %(number)d)", code=result.code or _("Goal"), number=number),
-        url_for("logframe.result", number=number, key=key),
+    ids = db.session.scalars(
+        sa.select(Result.id)
+        .join(PlanVersion, PlanVersion.id == Result.version_id)
+        .where(PlanVersion.plan_id == version.plan_id, Result.key == key)
+    ).all()
+    stmt = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == "result", AuditEntry.object_id.in_([str(i) for i in ids]))
+        .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+    )
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    entries = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"] * 2)
+    return render_template(
+        "history.html",
+        entries=entries,
+        title=_("History of %(code)s in every version", code=result.code or _("Goal")),
+        back_url=url_for("logframe.result", number=number, key=key),
+        obj=result,
     )
 
 

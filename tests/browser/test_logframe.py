@@ -114,3 +114,16 @@ def test_plan_page_and_comparison(page, live_server, sign_in, shot, plan):
     shot(page, "compare-en")
     page.goto(f"{live_server}/plan?version=2")
     shot(page, "plan-draft-en")
+
+
+def test_plan_page_on_a_phone_in_khmer(phone, live_server, sign_in, shot, plan):
+    sign_in(phone, "planner")
+    phone.goto(f"{live_server}/plan")
+    _khmer(phone)
+    assert phone.locator("ul.lf-tree li").count() >= 60
+    _no_sideways_scroll(phone)
+    shot(phone, "plan-phone-km")
+    phone.goto(f"{live_server}/plan/v1/results/A1.1.3")
+    _no_sideways_scroll(phone)
+    assert phone.get_by_text("ធ្វើបច្ចុប្បន្នភាពការតាមដាន").is_visible()  # update monitoring
+    shot(phone, "activity-phone-km")

@@ -49,6 +49,7 @@ def test_planner_changes_approves_and_compares(client, login, db, seeded_plan):
     assert _result(db, 1, "O1").code == "1"  # the approved version did not move
     history = client.get("/plan/v2/results/O1/history").get_data(as_text=True)
     assert "Shorter wording" in history and "statement_en" in history
+    assert "seed data" in history  # its creation in version 1: one history across versions
 
 
 def test_approved_version_refuses_changes_even_to_planners(client, login, db):
@@ -307,6 +308,8 @@ def test_planner_adds_an_output_and_edits_the_vision(client, login, db):
     version = services.version_by_number(db.session, services.plan_of(db.session), 2)
     db.session.refresh(version)
     assert [(m.year, m.text_en) for m in version.milestones] == [(2030, "Mid-term evaluation")]
+    history = client.get("/plan/v2/history").get_data(as_text=True)
+    assert "Mid-term evaluation" in history and "By 2035 every victim" in history
     response = client.post(
         "/plan/v2/vision",
         data={
