@@ -197,6 +197,6 @@ def code_sort_key(code: str) -> list[int]:
 
 
 def seed_steps():
-    from logframe.editing import seed_plan
+    from logframe.seed import seed_plan
 
     return [("plan", seed_plan)]

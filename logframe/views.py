@@ -36,11 +36,10 @@ from leap_me.auth.permissions import (
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
-from leap_me.history import render_history
 from leap_me.i18n import current_lang, localized
 from logframe import editing, services
-from logframe.compare import RESULT_FIELDS, compare
-from logframe.forms import ActivityForm, DraftForm, ResultForm, VisionForm
+from logframe import versions as plan_versions
+from logframe.forms import ActivityForm, DraftForm, ResultForm
 from logframe.models import Level, PlanVersion, Result
 from logframe.services import PlanError
 from stakeholders import services as stakeholders
@@ -135,7 +134,7 @@ def plan():
         can_start_draft=can_edit_plan(current_user) and draft is None,
         show_history=can_see_history(current_user),
         draft_form=DraftForm(formdata=None),
-        problems=editing.approval_problems(db.session, version)
+        problems=plan_versions.approval_problems(db.session, version)
         if can_edit_version(current_user, version)
         else [],
     )
@@ -157,148 +156,6 @@ def matrix():
         versions=readable_versions(plan),
         nodes=nodes,
         indicators=indicators,
-    )
-
-
-@bp.route("/plan/compare")
-@signed_in
-def compare_versions():
-    plan = services.plan_of(db.session)
-    if plan is None:
-        abort(404)
-    versions = readable_versions(plan)
-    by_number = {v.number: v for v in versions}
-
-    def pick(name: str, default: PlanVersion | None) -> PlanVersion | None:
-        arg = request.args.get(name, "")
-        if not arg:
-            return default
-        if not arg.isdigit() or services.version_by_number(db.session, plan, int(arg)) is None:
-            abort(404)
-        if int(arg) not in by_number:
-            abort(403)
-        return by_number[int(arg)]
-
-    newest = versions[0] if versions else None
-    new = pick("new", newest)
-    old = pick("old", (new.based_on if new and new.based_on in versions else None))
-    if old is None and new is not None:
-        older = [v for v in versions if v.number < new.number]
-        old = older[0] if older else new
-    diff = compare(db.session, old, new) if old and new else None
-    return render_template(
-        "logframe/compare.html",
-        plan=plan,
-        versions=versions,
-        old=old,
-        new=new,
-        diff=diff,
-        fields=RESULT_FIELDS,
-    )
-
-
-@bp.route("/plan/drafts", methods=["POST"])
-@roles_required(Role.PLANNER)
-def start_draft():
-    plan = services.plan_of(db.session)
-    if plan is None:
-        abort(404)
-    form = DraftForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with audit.reason(form.note.data or None):
-            draft = editing.start_draft(db.session, plan, form.note.data or "")
-    except PlanError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("logframe.plan"))
-    db.session.commit()
-    flash(
-        _(
-            "Draft version %(number)d is started as a copy of the approved plan.",
-            number=draft.number,
-        ),
-        "success",
-    )
-    return redirect(url_for("logframe.plan", version=draft.number))
-
-
-@bp.route("/plan/v<int:number>/approve", methods=["POST"])
-@roles_required(Role.PLANNER)
-def approve(number: int):
-    _plan, version = load_version(number)
-    editable(version)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        editing.approve_version(db.session, version, current_user.id)
-    except PlanError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("logframe.plan", version=number))
-    db.session.commit()
-    flash(
-        _("Version %(number)d is approved. It is now the current plan.", number=number), "success"
-    )
-    return redirect(url_for("logframe.plan", version=number))
-
-
-@bp.route("/plan/v<int:number>/vision", methods=["GET", "POST"])
-@roles_required(Role.PLANNER)
-def edit_vision(number: int):
-    _plan, version = load_version(number)
-    editable(version)
-    form = VisionForm(obj=version if request.method == "GET" else None)
-    if request.method == "GET":
-        while form.milestones.entries:
-            form.milestones.pop_entry()
-        for m in version.milestones:
-            form.milestones.append_entry(
-                {"year": m.year, "text_en": m.text_en, "text_km": m.text_km}
-            )
-        for _i in range(2):
-            form.milestones.append_entry()
-    if request.method == "POST" and form.validate_on_submit():
-        milestones = [
-            {"year": e.year.data, "text_en": e.text_en.data or "", "text_km": e.text_km.data or ""}
-            for e in form.milestones
-            if e.year.data or (e.text_en.data or "").strip() or (e.text_km.data or "").strip()
-        ]
-        if any(m["year"] is None for m in milestones):
-            form.milestones.errors.append(_("Each milestone needs a year."))
-        else:
-            try:
-                with audit.reason(form.reason.data):
-                    editing.update_vision(
-                        db.session,
-                        version,
-                        {
-                            "vision_en": form.vision_en.data,
-                            "vision_km": form.vision_km.data,
-                            "note": form.note.data or "",
-                        },
-                        milestones,
-                    )
-            except PlanError as exc:
-                db.session.rollback()
-                form.milestones.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(_("The vision is saved."), "success")
-                return redirect(url_for("logframe.plan", version=number))
-    status = 400 if request.method == "POST" else 200
-    return render_template("logframe/vision_form.html", form=form, version=version), status
-
-
-@bp.route("/plan/v<int:number>/history")
-@roles_required(Role.ADMIN, Role.PLANNER, Role.REVIEWER)
-def version_history(number: int):
-    _plan, version = load_version(number)
-    return render_history(
-        version,
-        _("History of version %(number)d", number=number),
-        url_for("logframe.plan", version=number),
     )
 
 
@@ -555,4 +412,4 @@ def result_history(number: int, key: str):
     )
 
 
-from logframe import views_activities  # noqa: E402,F401  (routes on the same blueprint)
+from logframe import views_activities, views_versions  # noqa: E402,F401  (same blueprint)

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from logframe import editing
+from logframe import versions as plan_versions
 from logframe.models import Plan, PlanVersion
 
 
@@ -35,8 +36,8 @@ def tiny_plan(session, with_draft: bool = True) -> Plan:
             "cost": Decimal("1500.00"),
         },
     )
-    editing.approve_version(session, version, None)
+    plan_versions.approve_version(session, version, None)
     if with_draft:
-        editing.start_draft(session, plan)
+        plan_versions.start_draft(session, plan)
     session.commit()
     return plan

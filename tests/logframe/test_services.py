@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from leap_me import seeding
 from logframe import editing, services
+from logframe import versions as plan_versions
 from logframe.compare import compare
 from logframe.models import Level, Plan, PlanVersion, Result, VersionStatus
 from logframe.services import PlanError
@@ -143,15 +144,15 @@ def test_activity_rules(db, small_plan):
 
 
 def test_approved_version_is_frozen(db, small_plan):
-    editing.approve_version(db.session, small_plan, None)
+    plan_versions.approve_version(db.session, small_plan, None)
     goal = _result(db, small_plan, "G")
     for attempt in (
         lambda: editing.update_result(db.session, goal, {"statement_en": "New"}),
         lambda: editing.create_result(db.session, small_plan, goal, {"statement_en": "x"}),
         lambda: editing.delete_result(db.session, _result(db, small_plan, "A111")),
         lambda: editing.move_result(db.session, _result(db, small_plan, "O2"), "up"),
-        lambda: editing.update_vision(db.session, small_plan, {"vision_en": "x"}, []),
-        lambda: editing.approve_version(db.session, small_plan, None),
+        lambda: plan_versions.update_vision(db.session, small_plan, {"vision_en": "x"}, []),
+        lambda: plan_versions.approve_version(db.session, small_plan, None),
     ):
         with pytest.raises(PlanError, match="approved and cannot be changed"):
             attempt()
@@ -175,7 +176,7 @@ def _label(i):
 
 
 def test_the_flush_refuses_what_bypasses_the_services(db, small_plan):
-    editing.approve_version(db.session, small_plan, None)
+    plan_versions.approve_version(db.session, small_plan, None)
     db.session.commit()
     attempts = [
         lambda: setattr(_result(db, small_plan, "G"), "statement_en", "Sneaky"),
@@ -197,21 +198,21 @@ def test_the_flush_refuses_what_bypasses_the_services(db, small_plan):
 
 
 def test_new_draft_copies_keys_and_one_draft_at_a_time(db, small_plan):
-    editing.approve_version(db.session, small_plan, None)
-    draft = editing.start_draft(db.session, small_plan.plan)
+    plan_versions.approve_version(db.session, small_plan, None)
+    draft = plan_versions.start_draft(db.session, small_plan.plan)
     assert draft.number == 2 and draft.status == VersionStatus.DRAFT
     assert _codes(db, draft) == _codes(db, small_plan)
     assert _result(db, draft, "P21").parent.key == "O2"
     with pytest.raises(PlanError, match="already a draft"):
-        editing.start_draft(db.session, small_plan.plan)
+        plan_versions.start_draft(db.session, small_plan.plan)
     # monitoring in the approved version follows into the draft's copy
     editing.update_monitoring(db.session, _result(db, small_plan, "A111"), {"progress": 55})
     assert _result(db, draft, "A111").progress == 55
 
 
 def test_comparison_field_by_field(db, small_plan):
-    editing.approve_version(db.session, small_plan, None)
-    draft = editing.start_draft(db.session, small_plan.plan)
+    plan_versions.approve_version(db.session, small_plan, None)
+    draft = plan_versions.start_draft(db.session, small_plan.plan)
     editing.update_result(db.session, _result(db, draft, "O1"), {"statement_en": "Better"})
     editing.delete_result(db.session, _result(db, draft, "A112"))
     new = editing.create_result(
@@ -221,7 +222,7 @@ def test_comparison_field_by_field(db, small_plan):
         {"statement_en": "New output", "statement_km": "ថ្មី"},
     )
     editing.move_result(db.session, _result(db, draft, "O2"), "up")
-    editing.update_vision(
+    plan_versions.update_vision(
         db.session,
         draft,
         {"vision_en": "Vision 2", "vision_km": "ចក្ខុវិស័យ"},
