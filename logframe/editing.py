@@ -1,4 +1,4 @@
-"""Writes to the plan: results, their numbering and moves, versions, vision, monitoring.
+"""Writes to the results of a version: create, edit, move, delete, renumber, monitoring.
 
 Plain functions taking the session; they flush but never commit. Every one refuses to
 touch an approved version (``PlanError``), whatever page or script calls it: the freeze
