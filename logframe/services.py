@@ -200,3 +200,24 @@ def seed_steps():
     from logframe.seed import seed_plan
 
     return [("plan", seed_plan)]
+
+
+# Domains above may add their own sections to the comparison of two versions (e.g. the
+# indicators measured against the results). ``provider(session, old, new)`` returns a
+# list of sections: {"title": str, "added": [str], "removed": [str],
+# "changed": [{"label": str, "changes": [(field_label, old, new), ...]}]}.
+VersionDiffProvider = Callable[[so.Session, PlanVersion, PlanVersion], list[dict]]
+_diff_providers: list[VersionDiffProvider] = []
+
+
+def register_version_diff(provider: VersionDiffProvider) -> VersionDiffProvider:
+    if provider not in _diff_providers:
+        _diff_providers.append(provider)
+    return provider
+
+
+def version_diff_sections(session: so.Session, old: PlanVersion, new: PlanVersion) -> list[dict]:
+    sections: list[dict] = []
+    for provider in _diff_providers:
+        sections.extend(provider(session, old, new))
+    return sections

@@ -47,6 +47,7 @@ def compare_versions():
         older = [v for v in versions if v.number < new.number]
         old = older[0] if older else new
     diff = compare(db.session, old, new) if old and new else None
+    sections = services.version_diff_sections(db.session, old, new) if diff else []
     return render_template(
         "logframe/compare.html",
         plan=plan,
@@ -54,6 +55,7 @@ def compare_versions():
         old=old,
         new=new,
         diff=diff,
+        sections=sections,
         fields=RESULT_FIELDS,
     )
 

@@ -327,3 +327,26 @@ def test_planner_adds_an_output_and_edits_the_vision(client, login, db):
     diff = client.get("/plan/compare?old=1&new=2").get_data(as_text=True)
     assert "Added results" in diff and "Hotlines answer urgent calls" in diff
     assert "Milestone 2030 added" in diff
+
+
+def test_comparison_shows_sections_of_other_domains(client, login, db):
+    tiny_plan(db.session)
+
+    def provider(session, old, new):
+        return [
+            {
+                "title": "Indicators",
+                "added": ["IND-9 Hotline calls answered"],
+                "removed": [],
+                "changed": [{"label": "IND-1", "changes": [("Target 2027", "100", "120")]}],
+            }
+        ]
+
+    services.register_version_diff(provider)
+    try:
+        login("reviewer")
+        page = client.get("/plan/compare?old=1&new=2").get_data(as_text=True)
+    finally:
+        services._diff_providers.remove(provider)
+    assert "IND-9 Hotline calls answered" in page and "Target 2027" in page
+    assert "The two versions are the same." not in page
