@@ -97,3 +97,8 @@ def can_edit_budget(user: Any) -> bool:
 def can_see_budget_detail(user: Any) -> bool:
     """Partners see budget totals only."""
     return user.is_authenticated and user.role != Role.PARTNER
+
+
+def can_manage_periods(user: Any) -> bool:
+    """Planners open, close and lock reporting periods; reviewers follow them."""
+    return user.is_authenticated and user.role == Role.PLANNER

@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("indicators", __name__)
