@@ -114,10 +114,14 @@ def pirs(code: str):
 # --- define and change ----------------------------------------------------------------------
 
 
-def _choices(form: IndicatorForm) -> None:
+def _choices(form: IndicatorForm, indicator: Indicator | None = None) -> None:
     form.result_key.choices = [("", "—")] + [
         (r.key, result_label(r)) for r in logframe.result_options(db.session, ALL_LEVELS)
     ]
+    keys = {k for k, _l in form.result_key.choices}
+    if indicator is not None and indicator.result_key not in keys:
+        # the result left the current plan: keep the link visible until it is moved
+        form.result_key.choices.append((indicator.result_key, indicator.result_key))
     form.categories.choices = [
         (c.id, (c.name_km or c.name_en) if _km() else c.name_en)
         for c in services.categories(db.session)
@@ -181,7 +185,7 @@ def new_indicator():
 def edit_indicator(code: str):
     indicator = load_indicator(code)
     form = IndicatorForm()
-    _choices(form)
+    _choices(form, indicator)
     if request.method == "GET":
         _fill(form, indicator)
     elif form.validate_on_submit():

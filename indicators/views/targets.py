@@ -51,22 +51,47 @@ def _current(indicator, version, year: int | None) -> dict[tuple[str, str], str]
     return {(code, ids.get(p, "")): services.plain(v) for (code, p), v in by_period.items()}
 
 
-def _apply_paste(text: str, rows, cols, cells: dict) -> None:
+def _apply_paste(text: str, rows, cols, cells: dict, span) -> list[str]:
+    """Lay rows pasted from a spreadsheet onto the grid; returns the problems found.
+
+    A row may start with its year or period code; a code that is not a row of this table
+    (a year outside the plan, a period of another year) is refused, never shifted into
+    the wrong row.
+    """
     labels = [r for r, _l in rows]
+    problems: list[str] = []
     position = 0
     for line in (text or "").splitlines():
         if not line.strip():
             continue
         parts = re.split(r"\t|;", line)
-        if parts and parts[0].strip() in labels:
-            position = labels.index(parts[0].strip())
+        first = parts[0].strip()
+        if first in labels:
+            position = labels.index(first)
             parts = parts[1:]
+        elif (spec := services.calendar.parse(first)) is not None:
+            if not span[0] <= spec.year <= span[1]:
+                problems.append(
+                    _(
+                        "%(year)s is outside the plan (%(start)s–%(end)s): no target can be set.",
+                        year=spec.year,
+                        start=span[0],
+                        end=span[1],
+                    )
+                )
+            else:
+                problems.append(_("Row “%(label)s” is not in this table.", label=first))
+            continue
+        elif re.search(r"[^\W\d_]", first) and not any(re.search(r"\d", p) for p in parts[1:2]):
+            continue  # a header row copied with the data
         if position >= len(labels):
+            problems.append(_("More rows were pasted than the table has."))
             break
         for col, raw in zip(cols, parts, strict=False):
             if raw.strip():
                 cells[(labels[position], col[0])] = raw.strip()
         position += 1
+    return problems
 
 
 def _apply_copy(action: str, rows, cols, cells: dict) -> None:
@@ -98,13 +123,14 @@ def targets(code: str):
     stored = _current(indicator, version, year)
     cells = dict(stored)
     errors: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
     if request.method == "POST":
         cells = {
             (r, c): request.form.get(f"c-{r}-{c}", "").strip()
             for r, _l in rows
             for c, _i, _n in cols
         }
-        _apply_paste(request.form.get("paste", ""), rows, cols, cells)
+        problems = _apply_paste(request.form.get("paste", ""), rows, cols, cells, span)
         if action := request.form.get("copy"):
             _apply_copy(action, rows, cols, cells)
         changed = 0
@@ -123,7 +149,12 @@ def targets(code: str):
                     changed += 1
                 except ValidationError as error:
                     errors[(r, c)] = error.message
-        if errors:
+        if problems:
+            db.session.rollback()
+            for problem in problems:
+                flash(problem, "error")
+            flash(_("Nothing was saved."), "error")
+        elif errors:
             db.session.rollback()
             flash(
                 _(
@@ -150,5 +181,5 @@ def targets(code: str):
             errors=errors,
             years=list(range(span[0], span[1] + 1)),
         ),
-        400 if errors else 200,
+        400 if errors or (request.method == "POST" and problems) else 200,
     )

@@ -289,3 +289,20 @@ def test_api_indicators_and_periods(seeded, client, api_token):
     assert q4["deadline"] == "2027-01-15" and q4["startDate"] == "2026-10-01"
     bad = client.get("/api/v1/periods?status=nope", headers=headers)
     assert bad.status_code == 400 and "status must be one of" in bad.json["error"]["message"]
+
+
+def test_pasting_a_year_outside_the_plan_is_refused(seeded, login, client, db):
+    login("planner")
+    response = client.post(
+        "/indicators/AHTJP-01/targets",
+        data={"paste": "Year\tNational\n2034\t380\n2040\t900"},
+        follow_redirects=True,
+    )
+    text = _text(response)
+    assert response.status_code == 400
+    assert "2040 is outside the plan (2026–2035)" in text and "Nothing was saved" in text
+    ind = services.get_indicator(db.session, "AHTJP-01")
+    assert services.targets_by_period(db.session, ind.id)[("2034Q1", None)] == 93  # unchanged
+    _khmer(client)
+    response = client.post("/indicators/AHTJP-01/targets", data={"paste": "2040\t900"})
+    assert "នៅក្រៅផែនការ" in _text(response)
