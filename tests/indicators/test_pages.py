@@ -306,3 +306,17 @@ def test_pasting_a_year_outside_the_plan_is_refused(seeded, login, client, db):
     _khmer(client)
     response = client.post("/indicators/AHTJP-01/targets", data={"paste": "2040\t900"})
     assert "នៅក្រៅផែនការ" in _text(response)
+
+
+def test_every_seeded_indicator_renders_its_pages(seeded, login, client, db):
+    login("planner")
+    codes = list(db.session.scalars(sa.select(Indicator.code)))
+    assert len(codes) >= 20
+    for code in codes:
+        assert client.get(f"/indicators/{code}").status_code == 200, code
+        assert client.get(f"/indicators/{code}/targets").status_code == 200, code
+        assert client.get(f"/indicators/{code}/edit").status_code == 200, code
+    text = _text(client.get("/indicators/LEAP-4.1/targets"))
+    assert "A text indicator has no numeric targets." in text
+    monthly = _text(client.get("/indicators/AHTJP-05/targets?year=2026"))
+    assert 'name="c-202612-KH" value="216"' in monthly  # 2600 a year: 217 × 8, 216 × 4
