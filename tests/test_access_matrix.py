@@ -45,6 +45,10 @@ PAGES: dict[str, tuple[str, set[str]]] = {
         "/indicators/AHTJP-01/versions/1/history",
         {"admin", "planner", "reviewer"},
     ),
+    "indicators.target_history": (
+        "/indicators/AHTJP-01/targets/history",
+        {"admin", "planner", "reviewer"},
+    ),
     "indicators.disaggregations": ("/disaggregations", ALL),
     "indicators.periods": ("/periods", {"planner", "reviewer"}),
 }

@@ -8,17 +8,21 @@ period targets set by hand. Nothing is saved unless every changed cell is valid.
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from indicators import services
-from indicators.models import Frequency
+from indicators.models import Frequency, Target
 from indicators.services import ValidationError
 from indicators.views import bp
 from indicators.views.common import load_indicator
 from leap_me import audit
+from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -183,3 +187,45 @@ def targets(code: str):
         ),
         400 if errors or (request.method == "POST" and problems) else 200,
     )
+
+
+def _target_value(entry) -> tuple[str, str]:
+    """Before and after of one audited target change, as plain numbers."""
+
+    def from_snapshot(text: str | None) -> str:
+        try:
+            return services.plain(Decimal(json.loads(text or "{}").get("value")))
+        except (TypeError, ValueError, ArithmeticError):
+            return ""
+
+    def number(text: str | None) -> str:
+        try:
+            return services.plain(Decimal(text)) if text else ""
+        except ArithmeticError:
+            return text or ""
+
+    if entry.action == "create":
+        return "", from_snapshot(entry.new_value)
+    if entry.action == "delete":
+        return from_snapshot(entry.old_value), ""
+    if entry.field != "value":
+        return entry.old_value or "", entry.new_value or ""
+    return number(entry.old_value), number(entry.new_value)
+
+
+@bp.route("/indicators/<code>/targets/history")
+@roles_required(Role.ADMIN, Role.PLANNER, Role.REVIEWER)
+def target_history(code: str):
+    """Who changed which target, from what to what, and why (from the audit trail)."""
+    indicator = load_indicator(code)
+    stmt = (
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.object_type == Target.__tablename__,
+            AuditEntry.object_label.startswith(f"{indicator.code} ", autoescape=True),
+        )
+        .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+    )
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50)
+    rows = [(e, *_target_value(e)) for e in page.items]
+    return render_template("indicators/target_history.html", ind=indicator, page=page, rows=rows)

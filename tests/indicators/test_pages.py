@@ -320,3 +320,16 @@ def test_every_seeded_indicator_renders_its_pages(seeded, login, client, db):
     assert "A text indicator has no numeric targets." in text
     monthly = _text(client.get("/indicators/AHTJP-05/targets?year=2026"))
     assert 'name="c-202612-KH" value="216"' in monthly  # 2600 a year: 217 × 8, 216 × 4
+
+
+def test_target_history_says_who_changed_what_and_why(seeded, login, client):
+    login("planner")
+    client.post(
+        "/indicators/AHTJP-01/targets", data={"c-2026-KH": "240", "reason": "new NCCT figures"}
+    )
+    client.post("/logout")
+    login("reviewer")
+    page = _text(client.get("/indicators/AHTJP-01/targets/history"))
+    assert "new NCCT figures" in page and "planner" in page
+    assert "2026Q1 KH" in page and ">55<" in page and ">60<" in page
+    assert "AHTJP-02" not in page
