@@ -17,10 +17,6 @@ from indicators.models import Indicator, IndicatorStatus, IndicatorVersion, Meas
 from indicators.services import calendar
 from indicators.services.common import ValidationError, parse_decimal, plain
 from indicators.services.definitions import (
-    add_category,
-    add_option,
-    categories,
-    category_usage,
     create_indicator,
     delete_guard,
     delete_indicator,
@@ -33,6 +29,12 @@ from indicators.services.definitions import (
     structural_changes,
     update_indicator,
     value_counts,
+)
+from indicators.services.disaggregations import (
+    add_category,
+    add_option,
+    categories,
+    category_usage,
 )
 from indicators.services.periods import (
     change_status,
