@@ -45,7 +45,8 @@ def periods():
         },
         default_sort="start",
         filters={
-            "year": ReportingPeriod.year,
+            # query strings are text: compare as text on every database
+            "year": sa.cast(ReportingPeriod.year, sa.String),
             "status": ReportingPeriod.status,
             "frequency": ReportingPeriod.frequency,
         },
