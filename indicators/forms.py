@@ -95,6 +95,8 @@ class IndicatorForm(ReasonMixin, FlaskForm):
         description=_l("Shown in the version history when the change makes a new version."),
     )
 
+    confirm_version = BooleanField(_l("Yes, make a new definition version"))
+
 
 class ReplaceForm(ReasonMixin, FlaskForm):
     new_code = StringField(

@@ -188,7 +188,7 @@ def edit_indicator(code: str):
     _choices(form, indicator)
     if request.method == "GET":
         _fill(form, indicator)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and not _needs_confirmation(form, indicator):
         try:
             with audit.reason(form.reason.data or form.change_note.data):
                 version, is_new = services.update_indicator(
@@ -222,6 +222,31 @@ def edit_indicator(code: str):
     status = 400 if request.method == "POST" else 200
     counts = services.value_counts(db.session, indicator.id)
     return render_template("indicators/form.html", form=form, ind=indicator, counts=counts), status
+
+
+def _needs_confirmation(form: IndicatorForm, indicator: Indicator) -> bool:
+    """A change of meaning on a reported indicator makes a new version: say so first."""
+    if form.confirm_version.data or not services.has_values(db.session, indicator.id):
+        return False
+    changed = services.structural_changes(
+        indicator.current, _data(form), form.categories.data or []
+    )
+    if not changed:
+        return False
+    labels = [
+        str(form.categories.label.text) if n == "categories" else str(getattr(form, n).label.text)
+        for n in changed
+    ]
+    form.confirm_version.errors = [
+        _(
+            "You changed: %(fields)s. This makes definition version %(number)s; values "
+            "reported so far keep version %(current)s. Tick the box to confirm.",
+            fields=", ".join(labels),
+            number=indicator.current.number + 1,
+            current=indicator.current.number,
+        )
+    ]
+    return True
 
 
 @bp.route("/indicators/<code>/retire", methods=["POST"])

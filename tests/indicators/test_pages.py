@@ -153,6 +153,11 @@ def test_edit_with_values_makes_a_new_version_through_the_page(
     page = _text(client.get("/indicators/AHTJP-03/edit"))
     assert "1 values are reported" in page
     data = _form("AHTJP-03", db.session, frequency="monthly", change_note="Monthly from 2027")
+    response = client.post("/indicators/AHTJP-03/edit", data=data)
+    assert response.status_code == 400  # asked first, nothing changed yet
+    assert "You changed: Reporting frequency. This makes definition version 2" in _text(response)
+    assert len(services.get_indicator(db.session, "AHTJP-03").versions) == 1
+    data["confirm_version"] = "y"
     response = client.post("/indicators/AHTJP-03/edit", data=data, follow_redirects=True)
     assert "now has definition version 2" in _text(response)
     db.session.expire_all()
