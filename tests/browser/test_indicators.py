@@ -50,6 +50,9 @@ def test_reference_sheet_and_target_grid(seeded_app, page, live_server, sign_in,
     shot(page, "indicators-targets-en")
     page.get_by_role("button", name="Save targets").click()
     assert page.get_by_text("targets saved").is_visible()
+    page.goto(f"{live_server}/indicators/LEAP-7.3/edit")
+    assert page.locator("input[name=baseline_numerator]").input_value() == "25"
+    shot(page, "indicators-edit-en")
     page.goto(f"{live_server}/periods?year=2026")
     shot(page, "indicators-periods-en")
     page.click("form.lang-switch button")
