@@ -114,3 +114,8 @@ def can_edit_version(user: Any, version: Any) -> bool:
 def can_update_monitoring(user: Any) -> bool:
     """Weekly status, progress and delay notes of activities: the planners' job."""
     return can_edit_plan(user)
+
+
+def can_manage_periods(user: Any) -> bool:
+    """Planners open, close and lock reporting periods; reviewers follow them."""
+    return user.is_authenticated and user.role == Role.PLANNER

@@ -1,0 +1,252 @@
+"""Targets per period at the indicator's frequency, national or per province.
+
+A yearly figure typed by a planner (or read from the seed) is split into the periods of
+the year the way values add up over time (METHOD.md §2): a ``sum`` count is divided
+equally, in whole units of the figure's precision, with the remainder going to the first
+periods so that the parts add up to the year exactly; every other rule (latest, average,
+max), and every rate (percentage, ratio, yes/no), repeats the yearly figure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import orm as so
+
+from indicators.models import AggTime, Indicator, IndicatorVersion, Measure, Target
+from indicators.services import calendar
+from indicators.services.common import ValidationError, parse_decimal, plain
+from logframe import services as logframe
+
+
+def plan_span(session: so.Session) -> tuple[int, int] | None:
+    version = logframe.current_version(session)
+    if version is None:
+        return None
+    return version.plan.start_year, version.plan.end_year
+
+
+def is_split_by_sum(version: IndicatorVersion) -> bool:
+    return version.measure == Measure.NUMBER and version.agg_time == AggTime.SUM
+
+
+def split_year(value: Decimal, version: IndicatorVersion) -> list[Decimal]:
+    """The yearly figure as the targets of each period of the year (see module doc)."""
+    parts = version.frequency_enum.per_year
+    if parts == 1 or not is_split_by_sum(version):
+        return [value] * parts
+    exponent = min(value.as_tuple().exponent, 0)  # 220 → 0, 14.5 → -1
+    quantum = Decimal(1).scaleb(exponent)
+    units = int(value / quantum)
+    base, remainder = divmod(units, parts)
+    return [(base + (1 if i < remainder else 0)) * quantum for i in range(parts)]
+
+
+def year_total(values: list[Decimal], version: IndicatorVersion) -> Decimal | None:
+    """The target of a year from its period targets, added up like the values."""
+    if not values:
+        return None
+    if version.measure != Measure.NUMBER:
+        return values[-1]
+    rule = version.agg_time
+    if rule == AggTime.SUM:
+        return sum(values, Decimal(0))
+    if rule == AggTime.LATEST:
+        return values[-1]
+    if rule == AggTime.MAX:
+        return max(values)
+    return sum(values, Decimal(0)) / len(values)
+
+
+def clean_target(version: IndicatorVersion, raw: Any) -> Decimal | None:
+    """A target value checked against the measure; None for an empty cell."""
+    value = parse_decimal(raw, "target")
+    if value is None:
+        return None
+    if version.measure == Measure.TEXT:
+        raise ValidationError(_("A text indicator has no numeric targets."), "target")
+    if value < 0:
+        raise ValidationError(_("A target cannot be negative."), "target")
+    if version.measure == Measure.PERCENTAGE and value > 100:
+        raise ValidationError(
+            _("%(value)s is over 100: a percentage target cannot be over 100.", value=raw),
+            "target",
+        )
+    if version.measure == Measure.YESNO and value not in (0, 1):
+        raise ValidationError(_("A yes/no target is 1 (yes) or 0 (no)."), "target")
+    return value
+
+
+def check_period(session: so.Session, version: IndicatorVersion, code: str) -> calendar.PeriodSpec:
+    spec = calendar.parse(code)
+    if spec is None:
+        raise ValidationError(_("“%(code)s” is not a period code.", code=code), "period")
+    if spec.frequency != version.frequency:
+        raise ValidationError(
+            _(
+                "%(code)s is not a %(frequency)s period.",
+                code=spec.code,
+                frequency=version.frequency_enum.title.lower(),
+            ),
+            "period",
+        )
+    check_year(session, spec.year)
+    return spec
+
+
+def check_year(session: so.Session, year: int) -> None:
+    span = plan_span(session)
+    if span is None:
+        raise ValidationError(_("There is no strategic plan yet: targets need its years."))
+    if not span[0] <= year <= span[1]:
+        raise ValidationError(
+            _(
+                "%(year)s is outside the plan (%(start)s–%(end)s): no target can be set.",
+                year=year,
+                start=span[0],
+                end=span[1],
+            ),
+            "period",
+        )
+
+
+def _existing(session: so.Session, indicator_id: int) -> dict[tuple[str, int | None], Target]:
+    rows = session.scalars(sa.select(Target).where(Target.indicator_id == indicator_id))
+    return {(t.period_code, t.province_id): t for t in rows}
+
+
+def put_target(
+    session: so.Session,
+    indicator: Indicator,
+    spec: calendar.PeriodSpec,
+    province_id: int | None,
+    value: Decimal | None,
+    existing: dict[tuple[str, int | None], Target] | None = None,
+) -> bool:
+    """Write (or remove, with None) one checked target. Returns True when it changed."""
+    existing = existing if existing is not None else _existing(session, indicator.id)
+    target = existing.get((spec.code, province_id))
+    if value is None:
+        if target is not None:
+            session.delete(target)
+            del existing[(spec.code, province_id)]
+            return True
+        return False
+    if target is None:
+        target = Target(
+            indicator_id=indicator.id,
+            period_code=spec.code,
+            year=spec.year,
+            province_id=province_id,
+            value=value,
+        )
+        session.add(target)
+        existing[(spec.code, province_id)] = target
+        return True
+    if target.value != value:
+        target.value = value
+        return True
+    return False
+
+
+def set_target(
+    session: so.Session, indicator: Indicator, period_code: str, province_id: int | None, raw: Any
+) -> bool:
+    version = indicator.current
+    spec = check_period(session, version, period_code)
+    changed = put_target(session, indicator, spec, province_id, clean_target(version, raw))
+    session.flush()
+    return changed
+
+
+def set_year_target(
+    session: so.Session,
+    indicator: Indicator,
+    year: int,
+    province_id: int | None,
+    raw: Any,
+    existing: dict | None = None,
+) -> int:
+    """Set a year's target, split into the indicator's periods. Returns cells changed."""
+    version = indicator.current
+    check_year(session, year)
+    value = clean_target(version, raw)
+    specs = calendar.periods_of_year(version.frequency, year)
+    parts = split_year(value, version) if value is not None else [None] * len(specs)
+    existing = existing if existing is not None else _existing(session, indicator.id)
+    changed = sum(
+        put_target(session, indicator, spec, province_id, part, existing)
+        for spec, part in zip(specs, parts, strict=True)
+    )
+    session.flush()
+    return changed
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+def targets_by_period(
+    session: so.Session, indicator_id: int
+) -> dict[tuple[str, int | None], Decimal]:
+    rows = session.execute(
+        sa.select(Target.period_code, Target.province_id, Target.value).where(
+            Target.indicator_id == indicator_id
+        )
+    )
+    return {(code, prov): value for code, prov, value in rows}
+
+
+def yearly_targets(
+    version: IndicatorVersion, by_period: dict[tuple[str, int | None], Decimal]
+) -> dict[tuple[int, int | None], Decimal]:
+    """Year × province targets from the period targets of the version's frequency."""
+    grouped: dict[tuple[int, int | None], list[tuple[str, Decimal]]] = defaultdict(list)
+    for (code, province_id), value in by_period.items():
+        spec = calendar.parse(code)
+        if spec is None or spec.frequency != version.frequency:
+            continue  # a target of an earlier definition's frequency
+        grouped[(spec.year, province_id)].append((code, value))
+    out = {}
+    for key, items in grouped.items():
+        values = [v for _c, v in sorted(items)]
+        total = year_total(values, version)
+        if total is not None:
+            out[key] = total
+    return out
+
+
+def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
+    """{indicator id: {year: target}} for national targets, in one query."""
+    if not indicators:
+        return {}
+    rows = session.execute(
+        sa.select(Target.indicator_id, Target.period_code, Target.value).where(
+            Target.indicator_id.in_([i.id for i in indicators]), Target.province_id.is_(None)
+        )
+    )
+    per: dict[int, dict] = defaultdict(dict)
+    for ind_id, code, value in rows:
+        per[ind_id][(code, None)] = value
+    versions = {i.id: i.current_version or i.current for i in indicators}
+    return {
+        ind_id: {year: v for (year, _p), v in yearly_targets(versions[ind_id], data).items()}
+        for ind_id, data in per.items()
+    }
+
+
+def short_targets(version: IndicatorVersion, years: dict[int, Decimal]) -> str:
+    """'2026: 220 · 2030: 300 · 2035: 400' — the first, a middle and the last year."""
+    if not years:
+        return ""
+    ordered = sorted(years)
+    picks = [ordered[0]]
+    if len(ordered) > 2:
+        picks.append(ordered[min(4, len(ordered) - 2)])
+    if len(ordered) > 1:
+        picks.append(ordered[-1])
+    suffix = "%" if version.measure == Measure.PERCENTAGE else ""
+    return " · ".join(f"{y}: {plain(years[y])}{suffix}" for y in picks)
