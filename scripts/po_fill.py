@@ -1,8 +1,8 @@
 """Fill empty Khmer translations from a JSON file of {msgid: msgstr}.
 
-    make extract                      # pull new strings into the catalogue
-    python scripts/po_fill.py km.json # fill the empty ones
-    python scripts/po_fill.py --missing  # list what still lacks a translation
+make extract                      # pull new strings into the catalogue
+python scripts/po_fill.py km.json # fill the empty ones
+python scripts/po_fill.py --missing  # list what still lacks a translation
 """
 
 from __future__ import annotations

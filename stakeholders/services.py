@@ -13,13 +13,16 @@ from sqlalchemy import orm as so
 from stakeholders.models import Contact, Organisation, OrgType, Province
 
 
-def organisation_choices(session: so.Session) -> list[tuple[int, str]]:
+def organisation_choices(session: so.Session, lang: str = "en") -> list[tuple[int, str]]:
     rows = session.execute(
-        sa.select(Organisation.id, Organisation.code, Organisation.name_en)
+        sa.select(Organisation.id, Organisation.code, Organisation.name_en, Organisation.name_km)
         .where(Organisation.is_active.is_(True))
         .order_by(Organisation.code)
     )
-    return [(r.id, f"{r.code} — {r.name_en}") for r in rows]
+    return [
+        (r.id, f"{r.code} — {(r.name_km if lang == 'km' and r.name_km else r.name_en)}")
+        for r in rows
+    ]
 
 
 def province_choices(session: so.Session, lang: str = "en") -> list[tuple[int, str]]:

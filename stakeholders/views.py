@@ -90,7 +90,9 @@ def organisation(code: str):
 
 def _form_choices(form: OrganisationForm, org: Organisation | None) -> None:
     form.parent_id.choices = [(0, "—")] + [
-        c for c in services.organisation_choices(db.session) if org is None or c[0] != org.id
+        c
+        for c in services.organisation_choices(db.session, current_lang())
+        if org is None or c[0] != org.id
     ]
     form.provinces.choices = services.province_choices(db.session, current_lang())
 

@@ -18,9 +18,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _organisation_choices():
+    from leap_me.i18n import current_lang
     from stakeholders.services import organisation_choices
 
-    return [(0, "—")] + organisation_choices(db.session)
+    return [(0, "—")] + organisation_choices(db.session, current_lang())
 
 
 @bp.route("/users")
