@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
 from budget import calc
-from budget.models import BudgetLine, Schedule, Spending
+from budget.models import BudgetLine, PlannedAmount, Schedule, Spending
 from stakeholders.models import Organisation
 
 PLANNED_SHEET = "Planned"
@@ -386,7 +386,7 @@ def read_planned(
         ln.code: ln
         for ln in session.scalars(
             sa.select(BudgetLine)
-            .options(so.selectinload(BudgetLine.amounts))
+            .options(so.selectinload(BudgetLine.amounts).joinedload(PlannedAmount.source))
             .where(BudgetLine.schedule_id == schedule.id)
         )
     }

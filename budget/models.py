@@ -1,6 +1,9 @@
 """Schedules (approved, scenario, archived), their lines and planned amounts, the path,
 exchange rates and actual spending.
 
+Deletes cascade in the ORM, not only in the database: every removed amount goes through
+the audit trail (and SQLite does not enforce foreign keys here).
+
 A schedule owns its lines and amounts, so a scenario is a full copy that can change
 freely while the approved schedule stays as it is. Lines point at a logframe result by
 its stable ``key`` and actual spending at a line by its ``code``, so both survive a new
@@ -100,13 +103,11 @@ class Schedule(Audited, TimestampMixin, Base):
         back_populates="schedule",
         order_by="BudgetLine.code",
         cascade="all, delete-orphan",
-        passive_deletes=True,
     )
     path_points: so.Mapped[list[PathPoint]] = so.relationship(
         back_populates="schedule",
         order_by="PathPoint.year",
         cascade="all, delete-orphan",
-        passive_deletes=True,
     )
 
     __table_args__ = (
@@ -173,7 +174,7 @@ class PathPoint(Audited, Base):
         return f"<PathPoint {self.year} {self.share}>"
 
     def audit_label(self) -> str:
-        return str(self.year)
+        return f"path {self.year}"
 
 
 class ExchangeRate(Audited, TimestampMixin, Base):
@@ -210,7 +211,7 @@ class BudgetLine(Audited, TimestampMixin, Base):
 
     schedule: so.Mapped[Schedule] = so.relationship(back_populates="lines")
     amounts: so.Mapped[list[PlannedAmount]] = so.relationship(
-        back_populates="line", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="line", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -257,7 +258,24 @@ class PlannedAmount(Audited, Base):
         return f"<PlannedAmount {self.line_id} {self.source_id} {self.year} {self.amount}>"
 
     def audit_label(self) -> str:
-        return f"{self.year}"
+        """'BL-03 UNICEF 2027': read from what is already loaded (never a query mid-flush)."""
+        line = self.__dict__.get("line") or _in_session(self, BudgetLine, self.line_id)
+        source = self.__dict__.get("source") or _in_session(self, Organisation, self.source_id)
+        return " ".join(
+            [
+                line.code if line is not None else f"#{self.line_id}",
+                source.code if source is not None else f"#{self.source_id}",
+                str(self.year),
+            ]
+        )
+
+
+def _in_session(obj: object, cls: type, pk: int | None) -> object | None:
+    """The row already in obj's session with this key, or None: no query."""
+    session = so.object_session(obj)
+    if session is None or pk is None:
+        return None
+    return session.identity_map.get(so.Session.identity_key(cls, pk))
 
 
 class Spending(Audited, TimestampMixin, Base):

@@ -123,6 +123,7 @@ def set_amounts(
     session: so.Session, line: BudgetLine, amounts: dict[tuple[int, int], Decimal]
 ) -> None:
     existing = {(a.source_id, a.year): a for a in line.amounts}
+    orgs = _orgs_by_id(session, {k[0] for k in amounts})
     for key, value in amounts.items():
         value = calc.quantize(value, line.currency)
         cell = existing.get(key)
@@ -130,10 +131,18 @@ def set_amounts(
             if cell is not None:
                 line.amounts.remove(cell)
         elif cell is None:
-            line.amounts.append(PlannedAmount(source_id=key[0], year=key[1], amount=value))
+            line.amounts.append(PlannedAmount(source=orgs[key[0]], year=key[1], amount=value))
         elif cell.amount != value:
             cell.amount = value
     session.flush()
+
+
+def _orgs_by_id(session: so.Session, ids: set[int]) -> dict[int, Organisation]:
+    if not ids:
+        return {}
+    return {
+        o.id: o for o in session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)))
+    }
 
 
 def delete_line(session: so.Session, line: BudgetLine) -> None:
@@ -246,7 +255,7 @@ def copy_schedule(session: so.Session, source: Schedule, name: str, status: str)
     )
     lines = session.scalars(
         sa.select(BudgetLine)
-        .options(so.selectinload(BudgetLine.amounts))
+        .options(so.selectinload(BudgetLine.amounts).joinedload(PlannedAmount.source))
         .where(BudgetLine.schedule_id == source.id)
     ).all()
     for ln in lines:
@@ -259,8 +268,7 @@ def copy_schedule(session: so.Session, source: Schedule, name: str, status: str)
                 result_key=ln.result_key,
                 currency=ln.currency,
                 amounts=[
-                    PlannedAmount(source_id=a.source_id, year=a.year, amount=a.amount)
-                    for a in ln.amounts
+                    PlannedAmount(source=a.source, year=a.year, amount=a.amount) for a in ln.amounts
                 ],
             )
         )
@@ -282,6 +290,7 @@ def donor_exit(session: so.Session, scenario: Schedule, source_id: int, from_yea
         raise ValueError(_("Only a scenario can be changed this way."))
     cells = session.scalars(
         sa.select(PlannedAmount)
+        .options(so.contains_eager(PlannedAmount.line), so.joinedload(PlannedAmount.source))
         .join(PlannedAmount.line)
         .where(
             BudgetLine.schedule_id == scenario.id,
@@ -390,7 +399,7 @@ def seed_budget(session: so.Session, path: Path) -> int:
                 value = calc.parse_amount(str(amount), line.currency)
                 if value:
                     line.amounts.append(
-                        PlannedAmount(source_id=orgs[src].id, year=int(year), amount=value)
+                        PlannedAmount(source=orgs[src], year=int(year), amount=value)
                     )
         schedule.lines.append(line)
         added += 1

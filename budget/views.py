@@ -6,7 +6,17 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -23,6 +33,7 @@ from budget.forms import (
 )
 from budget.models import BudgetLine, Schedule, ScheduleStatus, Spending
 from leap_me import audit
+from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_budget,
     can_see_budget_detail,
@@ -33,7 +44,6 @@ from leap_me.auth.permissions import (
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
-from leap_me.history import render_history
 from leap_me.i18n import current_lang
 from stakeholders.models import Organisation
 
@@ -208,7 +218,10 @@ def _edit_line(sched: Schedule, ln: BudgetLine | None):
                 sa.select(sa.func.count(Spending.id)).where(Spending.line_code == ln.code)
             )
             if used:
-                form.code.errors = [_("Spending is recorded on this line: keep its code.")]
+                form.code.errors = [
+                    *form.code.errors,
+                    _("Spending is recorded on this line: keep its code."),
+                ]
                 ok = False
         if ok and not errors:
             data = {
@@ -268,23 +281,45 @@ def delete_line(code: str):
     return redirect(url_for("budget.schedule"))
 
 
+def _history(stmt, title: str, back: str):
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    entries = db.paginate(
+        stmt.order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc()),
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"] * 2,
+    )
+    return render_template("budget/history.html", entries=entries, title=title, back_url=back)
+
+
 @bp.route("/lines/<code>/history")
 @roles_required(*HISTORY)
 def line_history(code: str):
+    """The line and its planned amounts and spending (labelled with the line's code)."""
     sched = _approved()
     ln = _line(sched, code)
-    return render_history(
-        ln, _("History of %(code)s", code=ln.code), url_for("budget.line", code=ln.code)
+    stmt = sa.select(AuditEntry).where(
+        sa.or_(
+            sa.and_(AuditEntry.object_type == "budget_line", AuditEntry.object_id == str(ln.id)),
+            sa.and_(
+                AuditEntry.object_type.in_(["budget_planned", "budget_spending"]),
+                AuditEntry.object_label.like(f"{ln.code} %"),
+            ),
+        )
+    )
+    return _history(
+        stmt, _("History of %(code)s", code=ln.code), url_for("budget.line", code=ln.code)
     )
 
 
 @bp.route("/history")
 @roles_required(*HISTORY)
 def history():
-    sched = _approved()
-    return render_history(
-        sched, _("History of the cost-sharing schedule"), url_for("budget.schedule")
-    )
+    """Every change to the budget: schedules, path, rates, lines, amounts, spending."""
+    stmt = sa.select(AuditEntry).where(AuditEntry.object_type.like("budget\\_%", escape="\\"))
+    return _history(stmt, _("History of the cost-sharing schedule"), url_for("budget.schedule"))
 
 
 # --- path and rates ----------------------------------------------------------------
