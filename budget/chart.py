@@ -28,8 +28,10 @@ def cost_sharing_svg(
     """``shares[year][code]`` is a share (0–1) of the year's planned total; ``series`` is
     [(code, label)] bottom to top (the MoI first); ``labels`` holds 'title', 'path',
     'share' and 'year' in the page's language."""
-    width, height = 720, 360
-    left, right, top, bottom = 48, 12, 28, 40
+    # Large type for a small picture: on a 360-px phone the chart is drawn at half size.
+    width, height = 720, 380
+    left, right, top, bottom = 58, 12, 20, 44
+    legend_rows = (len(series) + 2) // 2
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(1, len(years))
     slot = plot_w / n
@@ -40,7 +42,7 @@ def cost_sharing_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart budget-chart" '
-        f'viewBox="0 0 {width} {height + 24 * ((len(series) + 3) // 4)}" role="img" '
+        f'viewBox="0 0 {width} {height + 34 * legend_rows}" role="img" '
         f'aria-labelledby="budget-chart-title">',
         f'<title id="budget-chart-title">{escape(labels["title"])}</title>',
     ]
@@ -49,7 +51,7 @@ def cost_sharing_svg(
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#d5dbdb" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{tick}%</text>'
+            f'<text x="{left - 6}" y="{y + 6:.1f}" text-anchor="end" font-size="18">{tick}%</text>'
         )
     colours = {code: PALETTE[i % len(PALETTE)] for i, (code, _l) in enumerate(series)}
     names = dict(series)
@@ -68,8 +70,8 @@ def cost_sharing_svg(
             )
             base += s
         out.append(
-            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 18}" '
-            f'text-anchor="middle" font-size="12">{year}</text>'
+            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 26}" '
+            f'text-anchor="middle" font-size="18">{year}</text>'
         )
     points = " ".join(
         f"{left + slot * i + slot / 2:.1f},{y_of(path[y]):.1f}"
@@ -88,21 +90,21 @@ def cost_sharing_svg(
                     f'r="3.5" fill="{PATH_COLOUR}"><title>{escape(labels["path"])} '
                     f"{y}: {_pct(path[y])}</title></circle>"
                 )
-    # Legend under the plot, four to a row so that it stays readable on a phone.
+    # Legend under the plot, two to a row so that Khmer names stay readable on a phone.
     legend = [(PATH_COLOUR, labels["path"], True)] + [
         (colours[c], label, False) for c, label in series
     ]
     for i, (colour, label, dashed) in enumerate(legend):
-        row, col = divmod(i, 4)
-        x = left + col * (plot_w / 4)
-        y = height + row * 24 - 6
+        row, col = divmod(i, 2)
+        x = 12 + col * (width / 2)
+        y = height + row * 34 + 4
         if dashed:
             out.append(
-                f'<line x1="{x:.1f}" x2="{x + 18:.1f}" y1="{y - 4}" y2="{y - 4}" '
+                f'<line x1="{x:.1f}" x2="{x + 24:.1f}" y1="{y - 6}" y2="{y - 6}" '
                 f'stroke="{colour}" stroke-width="2.5" stroke-dasharray="6 4"/>'
             )
         else:
             out.append(f'<rect x="{x:.1f}" y="{y - 11}" width="14" height="14" fill="{colour}"/>')
-        out.append(f'<text x="{x + 22:.1f}" y="{y}" font-size="13">{escape(label)}</text>')
+        out.append(f'<text x="{x + 30:.1f}" y="{y}" font-size="19">{escape(label)}</text>')
     out.append("</svg>")
     return "".join(out)
