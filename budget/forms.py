@@ -98,3 +98,12 @@ class DonorExitForm(FlaskForm):
 
 class ReasonForm(ReasonMixin, FlaskForm):
     """Rates and other grids: the reason, with inputs read from the page."""
+
+
+class SourceForm(ReasonMixin, FlaskForm):
+    organisation_id = SelectField(
+        _l("Organisation"),
+        coerce=int,
+        validators=[DataRequired()],
+        description=_l("Add organisations under Organisations first if one is missing."),
+    )

@@ -185,6 +185,35 @@ def set_rate(session: so.Session, year: int, khr_per_usd: Decimal) -> ExchangeRa
     return rate
 
 
+def start_schedule(session: so.Session, years: list[int]) -> Schedule:
+    """An empty approved schedule, for a site installed without the demo seed."""
+    schedule = Schedule(
+        name="Cost-sharing schedule",
+        status=ScheduleStatus.APPROVED.value,
+        current_share=calc.ZERO,
+        full_ownership_year=years[-1] if years else datetime.now(UTC).year + 9,
+        path_mode=PathMode.LINEAR.value,
+        approved_dt=datetime.now(UTC),
+    )
+    session.add(schedule)
+    moi = session.scalar(sa.select(Organisation).where(Organisation.code == MOI))
+    if moi is not None:
+        add_funding_source(session, moi)
+    session.flush()
+    return schedule
+
+
+def source_candidates(session: so.Session) -> list[tuple[int, str]]:
+    """Active organisations that are not yet funding sources."""
+    taken = sa.select(FundingSource.organisation_id)
+    rows = session.execute(
+        sa.select(Organisation.id, Organisation.code, Organisation.name_en)
+        .where(Organisation.is_active.is_(True), Organisation.id.not_in(taken))
+        .order_by(Organisation.code)
+    )
+    return [(r.id, f"{r.code} — {r.name_en}") for r in rows]
+
+
 def add_funding_source(session: so.Session, organisation: Organisation) -> FundingSource:
     existing = session.scalar(
         sa.select(FundingSource).where(FundingSource.organisation_id == organisation.id)

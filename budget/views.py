@@ -28,6 +28,7 @@ from budget.forms import (
     PathForm,
     ReasonForm,
     ScenarioForm,
+    SourceForm,
     SpendingForm,
     UploadForm,
 )
@@ -137,6 +138,37 @@ def schedule():
         can_edit=can_edit_budget(current_user),
         show_history=can_see_history(current_user),
     )
+
+
+@bp.route("/start", methods=["POST"])
+@roles_required(*PLANNERS)
+def start():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.approved_schedule(db.session) is None:
+        with audit.reason(_("New cost-sharing schedule")):
+            services.start_schedule(db.session, _years_for_forms())
+        db.session.commit()
+        flash(_("An empty schedule is started. Add budget lines and set the path."), "success")
+    return redirect(url_for("budget.schedule"))
+
+
+@bp.route("/sources", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def funding_sources():
+    form = SourceForm()
+    form.organisation_id.choices = services.source_candidates(db.session)
+    if request.method == "POST" and form.validate_on_submit():
+        org = db.session.get(Organisation, form.organisation_id.data)
+        with audit.reason(form.reason.data):
+            services.add_funding_source(db.session, org)
+        db.session.commit()
+        flash(_("%(code)s is now a funding source.", code=org.code), "success")
+        return redirect(url_for("budget.funding_sources"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "budget/sources.html", form=form, sources=services.sources(db.session)
+    ), status
 
 
 @bp.route("/lines/<code>")

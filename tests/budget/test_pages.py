@@ -177,3 +177,17 @@ def test_history_pages_show_amount_changes_with_their_reason(db, tiny, login, cl
     assert "T-1 MOI 2026" in page and "500.00" in page and "600.00" in page
     assert "more courses" in page
     assert "T-1 MOI 2026" in client.get("/budget/history").get_data(as_text=True)
+
+
+def test_planner_starts_an_empty_schedule_and_adds_a_donor(db, login, client):
+    login("planner")
+    page = client.get("/budget").get_data(as_text=True)
+    assert "There is no approved budget schedule yet." in page
+    assert client.post("/budget/start").status_code == 302
+    sched = services.approved_schedule(db.session)
+    assert sched is not None and sched.lines == []
+    assert [s["code"] for s in services.sources(db.session)] == ["MOI"]
+    r = client.post("/budget/sources", data={"organisation_id": _org(db, "IOM")})
+    assert r.status_code == 302
+    assert [s["code"] for s in services.sources(db.session)] == ["MOI", "IOM"]
+    assert client.get("/budget").status_code == 200
