@@ -82,6 +82,8 @@ def test_discard_leaves_the_approved_schedule(db, tiny, login, client):
     assert r.status_code == 302
     page = client.get(f"/budget/scenarios/{sc_id}").get_data(as_text=True)
     assert "UNICEF stops funding from 2026" in page
+    # 2026 loses UNICEF's 3,000 USD, 2027 its 2,000: both shown as not funded
+    assert "3,000.00" in page and "5,000.00" in page
     assert client.post(f"/budget/scenarios/{sc_id}/discard").status_code == 302
     assert db.session.get(Schedule, sc_id) is None
     assert db.session.scalar(sa.select(sa.func.count(PlannedAmount.id))) == before
