@@ -48,6 +48,7 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from leap_me import audit, i18n
+    from leap_me.db import render_migration_item
     from leap_me.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
         directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        render_item=render_migration_item,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -74,10 +76,14 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from leap_me.auth.models import User
 
+        ident, _sep, stamp = user_id.partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(ident))
         except ValueError:
             return None
+        if user is None or user.password_hash[-16:] != stamp:
+            return None  # the password changed since this session began
+        return user
 
 
 def _load_models() -> None:

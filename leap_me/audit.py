@@ -44,6 +44,9 @@ class AuditEntry(Base):
     object_type: so.Mapped[str] = so.mapped_column(sa.String(60))
     object_id: so.Mapped[str] = so.mapped_column(sa.String(60))
     object_label: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    # The record whose history should also show this change (a contact's organisation).
+    parent_type: so.Mapped[str | None] = so.mapped_column(sa.String(60))
+    parent_id: so.Mapped[str | None] = so.mapped_column(sa.String(60))
     field: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     old_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
     new_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
@@ -51,6 +54,7 @@ class AuditEntry(Base):
 
     __table_args__ = (
         sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+        sa.Index("ix_audit_entry_parent", "parent_type", "parent_id"),
         sa.CheckConstraint("action IN ('create', 'update', 'delete')", name="action"),
     )
 
@@ -63,6 +67,10 @@ class Audited:
 
     def audit_label(self) -> str:
         return label_of(self)
+
+    def audit_parent(self) -> tuple[str, Any] | None:
+        """(table name, id) of the record whose history also lists this one's changes."""
+        return None
 
 
 def label_of(obj: Any) -> str:
@@ -184,7 +192,10 @@ def _after_flush(session: so.Session, _ctx: Any) -> None:
     now = utcnow()
 
     def row(obj: Any, action: str, field=None, old=None, new=None) -> dict[str, Any]:
+        parent = obj.audit_parent()
         return {
+            "parent_type": parent[0] if parent else None,
+            "parent_id": str(parent[1]) if parent else None,
             "created_dt": now,
             "user_id": user_id,
             "actor": actor[:80],
@@ -221,8 +232,15 @@ def install(session_class: type[so.Session] | so.scoped_session) -> None:
 
 
 def history_select(object_type: str, object_id: Any) -> sa.Select:
+    """Changes to the record and to the records that name it as their parent."""
+    oid = str(object_id)
     return (
         sa.select(AuditEntry)
-        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+        .where(
+            sa.or_(
+                sa.and_(AuditEntry.object_type == object_type, AuditEntry.object_id == oid),
+                sa.and_(AuditEntry.parent_type == object_type, AuditEntry.parent_id == oid),
+            )
+        )
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     )

@@ -11,7 +11,7 @@ import base64
 import gzip
 import json
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +31,10 @@ class RestoreError(RuntimeError):
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        # Naive values come from SQLite and are UTC (see leap_me.db.UTCDateTime).
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -42,6 +45,8 @@ def _encode(value: Any) -> Any:
 
 def _decoder(column: sa.Column):
     t = column.type
+    if isinstance(t, sa.types.TypeDecorator):
+        t = t.impl
     if isinstance(t, sa.DateTime):
         return datetime.fromisoformat
     if isinstance(t, sa.Date):
@@ -57,29 +62,41 @@ def _tables() -> list[sa.Table]:
     return list(Base.metadata.sorted_tables)
 
 
-def _revision(session: so.Session) -> str | None:
-    try:
-        return session.scalar(sa.text("SELECT version_num FROM alembic_version"))
-    except sa.exc.DBAPIError:
-        session.rollback()
+def _revision(conn: Any) -> str | None:
+    """The migration the database is at (None for a schema made without migrations)."""
+    bind = (
+        conn.connection()
+        if hasattr(conn, "connection") and not isinstance(conn, sa.Connection)
+        else conn
+    )
+    if not sa.inspect(bind).has_table("alembic_version"):
         return None
+    return conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
 
 
 def write_backup(session: so.Session, fh: IO[bytes], progress=None) -> dict[str, int]:
+    """Write every committed row, read in one snapshot so that the tables agree."""
+    engine = session.get_bind()
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        return _write(conn, fh, progress)
+
+
+def _write(conn: sa.Connection, fh: IO[bytes], progress=None) -> dict[str, int]:
     counts: dict[str, int] = {}
     with gzip.open(fh, "wt", encoding="utf-8") as out:
         header = {
             "format": FORMAT,
             "version": VERSION,
             "created": utcnow().isoformat(),
-            "revision": _revision(session),
+            "revision": _revision(conn),
             "tables": [t.name for t in _tables()],
         }
         out.write(json.dumps(header) + "\n")
         for table in _tables():
             n = 0
             stmt = sa.select(table).order_by(*table.primary_key.columns)
-            for row in session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
+            for row in conn.execute(stmt.execution_options(yield_per=BATCH)).mappings():
                 out.write(
                     json.dumps(
                         {"t": table.name, "r": {k: _encode(v) for k, v in row.items()}},
@@ -110,14 +127,48 @@ def is_database_empty(session: so.Session) -> bool:
     return True
 
 
+def _deferred_columns() -> dict[str, list[str]]:
+    """Nullable foreign keys to the same table or to a table restored later.
+
+    Rows arrive in primary-key order, so a unit whose parent has a higher id, or a plan
+    that points at its newest version, would break a foreign key. Such columns are
+    written as NULL first and filled in once every row is in.
+    """
+    order = {t.name: i for i, t in enumerate(_tables())}
+    out: dict[str, list[str]] = {}
+    for table in _tables():
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if fk.parent.nullable and order.get(target, -1) >= order[table.name]:
+                out.setdefault(table.name, []).append(fk.parent.name)
+    return out
+
+
 def restore(session: so.Session, path: Path) -> dict[str, int]:
     """Load a backup into an empty, migrated database; all or nothing."""
+    try:
+        return _restore(session, path)
+    except RestoreError:
+        raise
+    except (sa.exc.DBAPIError, EOFError, OSError, KeyError, TypeError, ValueError) as exc:
+        session.rollback()
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+        raise RestoreError(
+            f"the backup could not be loaded ({type(exc).__name__}: {detail})"
+        ) from exc
+
+
+def _restore(session: so.Session, path: Path) -> dict[str, int]:
     try:
         lines = _lines(path)
         header = next(lines)
     except (OSError, EOFError, StopIteration) as exc:
         raise RestoreError(f"{path} is not a LEAP M&E backup ({exc})") from exc
-    if header.get("format") != FORMAT or header.get("version") != VERSION:
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != FORMAT
+        or header.get("version") != VERSION
+    ):
         raise RestoreError(f"{path} is not a LEAP M&E backup of version {VERSION}")
     here = _revision(session)
     if header.get("revision") and here and header["revision"] != here:
@@ -132,6 +183,8 @@ def restore(session: so.Session, path: Path) -> dict[str, int]:
         name: {c.name: d for c in t.columns if (d := _decoder(c)) is not None}
         for name, t in tables.items()
     }
+    deferred = _deferred_columns()
+    later: dict[str, list[dict]] = {}
     counts: dict[str, int] = {}
     batch: list[dict] = []
     current: str | None = None
@@ -150,8 +203,30 @@ def restore(session: so.Session, path: Path) -> dict[str, int]:
             flush()
             current = name
         dec = decoders[name]
-        batch.append({k: (dec[k](v) if v is not None and k in dec else v) for k, v in row.items()})
+        row = {k: (dec[k](v) if v is not None and k in dec else v) for k, v in row.items()}
+        held = {c: row[c] for c in deferred.get(name, ()) if row.get(c) is not None}
+        if held:
+            # Columns with an onupdate default keep their restored value on the update.
+            kept = {c.name: row.get(c.name) for c in tables[name].columns if c.onupdate}
+            later.setdefault(name, []).append(
+                {
+                    **{f"pk_{c.name}": row[c.name] for c in tables[name].primary_key.columns},
+                    **kept,
+                    **held,
+                }
+            )
+            row.update(dict.fromkeys(held))
+        batch.append(row)
     flush()
+    for name, updates in later.items():
+        table = tables[name]
+        for values in updates:
+            where = [c == values[f"pk_{c.name}"] for c in table.primary_key.columns]
+            session.execute(
+                table.update()
+                .where(*where)
+                .values({k: v for k, v in values.items() if not k.startswith("pk_")})
+            )
     _reset_sequences(session)
     return counts
 

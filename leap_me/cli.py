@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -124,7 +125,9 @@ def backup_command(output: str) -> None:
     from leap_me.backup import write_backup
     from leap_me.extensions import db
 
-    with open(output, "wb") as fh:
+    # The file holds password hashes and personal data: readable by its owner only.
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
         counts = write_backup(db.session, fh)
     click.echo(f"Backup written to {output}: {sum(counts.values())} rows in {len(counts)} tables.")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -85,6 +86,28 @@ def register_errorhandlers(app: Flask) -> None:
             400,
         )
 
+    def handle_integrity(exc: IntegrityError):
+        from leap_me.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("Integrity error on %s: %s", request.path, exc.orig)
+        text = _(
+            "This change clashes with another record (for example a code that is already "
+            "used, or a record that others still point to). Nothing was saved."
+        )
+        if wants_json():
+            return json_error(409, text)
+        return render_template("errors/error.html", status=409, title=_("Conflict"), text=text), 409
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """PostgreSQL cannot store a NUL character; refuse it before it reaches a query."""
+        values = [request.path, *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values.extend(request.form.values())
+        if any("\x00" in v for v in values):
+            abort(400, description=_("The request contains a NUL character, which is not allowed."))
+
     def handle_unexpected(exc: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
         from leap_me.extensions import db
@@ -92,6 +115,7 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         return handle_http(InternalServerError())
 
+    app.register_error_handler(IntegrityError, handle_integrity)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

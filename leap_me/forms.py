@@ -8,6 +8,11 @@ from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.validators import Length, Optional
 
 
+def strip(value):
+    """A WTForms filter: no stray spaces or newlines around what people type."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST-only buttons."""
 

@@ -25,7 +25,11 @@ def main(argv: list[str]) -> int:
         return 0
     filled = 0
     for path in argv:
-        translations = json.loads(Path(path).read_text(encoding="utf-8"))
+        if path.endswith(".po"):
+            with open(path, "rb") as fh:
+                translations = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+        else:
+            translations = json.loads(Path(path).read_text(encoding="utf-8"))
         for message in catalogue:
             if message.id in translations and (not message.string or message.fuzzy):
                 message.string = translations[message.id]

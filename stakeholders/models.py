@@ -124,3 +124,6 @@ class Contact(Audited, TimestampMixin, Base):
 
     def audit_label(self) -> str:
         return self.name
+
+    def audit_parent(self) -> tuple[str, int]:
+        return ("organisation", self.organisation_id)

@@ -13,10 +13,14 @@ from sqlalchemy import orm as so
 from stakeholders.models import Contact, Organisation, OrgType, Province
 
 
-def organisation_choices(session: so.Session, lang: str = "en") -> list[tuple[int, str]]:
+def organisation_choices(
+    session: so.Session, lang: str = "en", keep: int | None = None
+) -> list[tuple[int, str]]:
+    """Active organisations, plus ``keep`` (the record's current one) even if inactive."""
+    active = Organisation.is_active.is_(True)
     rows = session.execute(
         sa.select(Organisation.id, Organisation.code, Organisation.name_en, Organisation.name_km)
-        .where(Organisation.is_active.is_(True))
+        .where(sa.or_(active, Organisation.id == keep) if keep else active)
         .order_by(Organisation.code)
     )
     return [

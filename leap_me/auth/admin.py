@@ -17,11 +17,11 @@ from leap_me.listing import Listing
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _organisation_choices():
+def _organisation_choices(keep: int | None = None):
     from leap_me.i18n import current_lang
     from stakeholders.services import organisation_choices
 
-    return [(0, "—")] + organisation_choices(db.session, current_lang())
+    return [(0, "—")] + organisation_choices(db.session, current_lang(), keep=keep)
 
 
 @bp.route("/users")
@@ -86,7 +86,7 @@ def new_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user)
-    form.organisation_id.choices = _organisation_choices()
+    form.organisation_id.choices = _organisation_choices(keep=user.organisation_id)
     if request.method == "GET":
         form.organisation_id.data = user.organisation_id or 0
     if request.method == "POST" and _validate_user_form(form, user):

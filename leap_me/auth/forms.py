@@ -6,6 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from leap_me.auth.roles import ALL_ROLES
+from leap_me.forms import strip
 
 
 class LoginForm(FlaskForm):
@@ -44,11 +45,12 @@ def _role_choices():
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
+        filters=[strip],
         validators=[
             DataRequired(),
             Length(min=2, max=64),
             Regexp(
-                r"^[A-Za-z0-9._-]+$",
+                r"^[A-Za-z0-9._-]+\Z",
                 message=_l("Use letters, digits, dots, dashes or underscores only."),
             ),
         ],

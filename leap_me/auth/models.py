@@ -49,6 +49,11 @@ class User(Audited, TimestampMixin, UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return bool(self.is_enabled)
 
+    def get_id(self) -> str:
+        """The session's user id carries a piece of the password hash, so that changing
+        the password signs out every other session and remember-me cookie."""
+        return f"{self.id}:{self.password_hash[-16:]}"
+
     @property
     def role_enum(self) -> Role:
         return Role(self.role)

@@ -16,21 +16,36 @@ class AccountError(ValueError):
     """A user-facing problem with an account; the message is already translated."""
 
 
-def is_locked_out(session: so.Session, username: str, max_failures: int, minutes: int) -> bool:
+#: Failures from all addresses together that lock an account, as a multiple of the
+#: per-address limit: high enough that a stranger cannot lock a colleague out on purpose,
+#: low enough to stop a spread-out guessing attack.
+GLOBAL_FACTOR = 10
+
+
+def is_locked_out(
+    session: so.Session, username: str, remote_addr: str, max_failures: int, minutes: int
+) -> bool:
+    """Too many recent failures for this account from this address, or from everywhere.
+
+    Failures before the account's last successful sign-in do not count.
+    """
     since = utcnow() - timedelta(minutes=minutes)
     last_success = session.scalar(
         sa.select(sa.func.max(LoginAttempt.created_dt)).where(
             LoginAttempt.username == username, LoginAttempt.success.is_(True)
         )
     )
-    q = sa.select(sa.func.count(LoginAttempt.id)).where(
-        LoginAttempt.username == username,
-        LoginAttempt.success.is_(False),
-        LoginAttempt.created_dt >= since,
-    )
-    if last_success is not None:
-        q = q.where(LoginAttempt.created_dt > last_success)
-    return (session.scalar(q) or 0) >= max_failures
+    if last_success is not None and last_success > since:
+        since = last_success
+    here = sa.func.count(LoginAttempt.id).filter(LoginAttempt.remote_addr == remote_addr[:64])
+    row = session.execute(
+        sa.select(here, sa.func.count(LoginAttempt.id)).where(
+            LoginAttempt.username == username,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.created_dt > since,
+        )
+    ).one()
+    return row[0] >= max_failures or row[1] >= max_failures * GLOBAL_FACTOR
 
 
 def record_attempt(session: so.Session, username: str, remote_addr: str, success: bool) -> None:

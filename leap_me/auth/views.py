@@ -49,8 +49,9 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         cfg = current_app.config
+        remote = request.remote_addr or ""
         if services.is_locked_out(
-            db.session, username, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_MINUTES"]
+            db.session, username, remote, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_MINUTES"]
         ):
             flash(
                 _(
@@ -62,7 +63,6 @@ def login():
             )
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(db.session, username, form.password.data)
-        remote = request.remote_addr or ""
         if user is None or not user.is_active:
             services.record_attempt(db.session, username, remote, success=False)
             db.session.commit()
@@ -134,7 +134,8 @@ def change_password():
         return _profile_page(400, password_form=form)
     current_user.set_password(form.new_password.data)
     db.session.commit()
-    flash(_("Your password is changed."), "success")
+    login_user(current_user._get_current_object())  # this session stays; all others end
+    flash(_("Your password is changed. Other sessions have been signed out."), "success")
     return redirect(url_for("auth.profile"))
 
 

@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('object_type', sa.String(length=60), nullable=False),
     sa.Column('object_id', sa.String(length=60), nullable=False),
     sa.Column('object_label', sa.String(length=255), nullable=False),
+    sa.Column('parent_type', sa.String(length=60), nullable=True),
+    sa.Column('parent_id', sa.String(length=60), nullable=True),
     sa.Column('field', sa.String(length=80), nullable=True),
     sa.Column('old_value', sa.Text(), nullable=True),
     sa.Column('new_value', sa.Text(), nullable=True),
@@ -37,6 +39,7 @@ def upgrade():
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entry_created_dt'), ['created_dt'], unique=False)
         batch_op.create_index('ix_audit_entry_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index('ix_audit_entry_parent', ['parent_type', 'parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_user_id'), ['user_id'], unique=False)
 
     op.create_table('login_attempt',
@@ -172,6 +175,7 @@ def downgrade():
     op.drop_table('login_attempt')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entry_user_id'))
+        batch_op.drop_index('ix_audit_entry_parent')
         batch_op.drop_index('ix_audit_entry_object')
         batch_op.drop_index(batch_op.f('ix_audit_entry_created_dt'))
 
