@@ -17,6 +17,14 @@ def _categories():
     return [(c.value, c.title) for c in Category]
 
 
+def _currencies():
+    return [("USD", "USD"), ("KHR", "KHR")]
+
+
+def _quarters():
+    return [(q, f"Q{q}") for q in range(1, 5)]
+
+
 def _modes():
     return [(m.value, m.title) for m in PathMode]
 
@@ -39,9 +47,7 @@ class LineForm(ReasonMixin, FlaskForm):
         validators=[Optional()],
         description=_l("The result of the logframe this line pays for, if any."),
     )
-    currency = SelectField(
-        _l("Currency"), choices=[("USD", "USD"), ("KHR", "KHR")], validators=[DataRequired()]
-    )
+    currency = SelectField(_l("Currency"), choices=_currencies, validators=[DataRequired()])
 
 
 class PathForm(ReasonMixin, FlaskForm):
@@ -65,7 +71,7 @@ class SpendingForm(ReasonMixin, FlaskForm):
     quarter = SelectField(
         _l("Quarter"),
         coerce=int,
-        choices=[(1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")],
+        choices=_quarters,
         validators=[DataRequired()],
     )
     amount = StringField(

@@ -135,6 +135,7 @@ def schedule():
         data=data,
         detail=detail,
         svg=_svg(data, detail),
+        cur="KHR" if request.args.get("cur") == "KHR" else "USD",
         can_edit=can_edit_budget(current_user),
         show_history=can_see_history(current_user),
     )

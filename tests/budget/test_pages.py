@@ -28,6 +28,11 @@ def test_schedule_page_shows_share_path_gap_and_execution(seeded, login, client)
     assert 'id="execution-years"' in page and "81.3 %" in page  # 2026 execution rate
     assert 'id="schedule-lines"' in page and "BL-03" in page
     assert 'id="schedule-sources"' in page and "UK-EMB" in page
+    khr = client.get("/budget?cur=KHR").get_data(as_text=True)
+    assert "Planned by funding source (KHR)" in khr
+    # MoI 2026 in riel: BL-01's 810,000,000 + 72,200 USD × 4,050 (292,410,000)
+    assert "1,102,410,000" in khr
+    assert "498,960,000" in khr  # UK Embassy 2026: 123,200 USD × 4,050
 
 
 def test_partner_sees_totals_only(seeded, login, client, api_token):

@@ -164,3 +164,30 @@ def test_delete_guard_names_the_lines(seeded):
 def test_spending_follows_the_line_code(db, tiny):
     n = db.session.scalar(sa.select(sa.func.count(Spending.id)).where(Spending.line_code == "T-1"))
     assert n == 3
+
+
+def test_outputs_and_plan_span_come_from_the_logframe(db, tiny):
+    from logframe.models import Plan, PlanVersion, Result
+
+    plan = Plan(code="P", title_en="Plan", start_year=2026, end_year=2028)
+    version = PlanVersion(plan=plan, number=1, status="approved")
+    output = Result(version=version, key="O1", level="output", code="1.1", statement_en="Out")
+    activity = Result(
+        version=version, key="A1", level="activity", code="1.1.1", statement_en="Act",
+        parent=output,
+    )  # fmt: skip
+    db.session.add_all([plan, version, output, activity])
+    lines = {ln.code: ln for ln in tiny.lines}
+    lines["T-1"].result_key = "A1"  # an activity: counts under its output
+    lines["T-2"].result_key = "O1"
+    db.session.commit()
+    data = services.compute(db.session, tiny)
+    assert data["years"] == [2026, 2027, 2028]  # the plan's span, not only the budget's
+    assert data["path"]["shares"][2028] == D("1.0000")
+    by_output = data["execution"]["by_output"]
+    assert [(o["code"], o["actual_usd"]) for o in by_output] == [("1.1", D("1100.00"))]
+    line = next(ln for ln in data["lines"] if ln["code"] == "T-1")
+    assert line["result"]["code"] == "1.1.1" and line["result"]["output_code"] == "1.1"
+    assert logframe.delete_blockers(db.session, ["A1"]) == [
+        "Budget lines T-1 are linked to this result."
+    ]
