@@ -45,7 +45,7 @@ def test_scenario_donor_exit_shows_the_new_gap(page, live_server, sign_in, shot,
     page.wait_for_selector(".flash-success")
     row = page.locator("#scenario-compare tbody tr").nth(4)  # 2030
     assert "2030" in row.inner_text()
-    assert "100.0 %" not in row.inner_text()
+    assert "100.00 %" not in row.inner_text()
     shot(page, "budget-scenario-en")
 
 

@@ -25,7 +25,7 @@ def test_schedule_page_shows_share_path_gap_and_execution(seeded, login, client)
     assert "5,508,000,000" in page  # and in KHR
     assert "51,705.87" in page  # the 2028 gap
     assert "Below the path: the MoI must add 51,705.87 USD, or donors must still cover it." in page
-    assert 'id="execution-years"' in page and "81.3 %" in page  # 2026 execution rate
+    assert 'id="execution-years"' in page and "81.30 %" in page  # 2026 execution rate
     assert 'id="schedule-lines"' in page and "BL-03" in page
     assert 'id="schedule-sources"' in page and "UK-EMB" in page
     khr = client.get("/budget?cur=KHR").get_data(as_text=True)
@@ -38,7 +38,7 @@ def test_schedule_page_shows_share_path_gap_and_execution(seeded, login, client)
 def test_partner_sees_totals_only(seeded, login, client, api_token):
     login("partner")
     page = client.get("/budget").get_data(as_text=True)
-    assert "51,705.87" in page and "20.0 %" in page
+    assert "51,705.87" in page and "20.01 %" in page
     for hidden in ('id="schedule-lines"', 'id="schedule-sources"', "BL-03", "UK-EMB",
                    'id="execution-years"'):  # fmt: skip
         assert hidden not in page
