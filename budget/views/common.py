@@ -127,6 +127,12 @@ def edit_path(sched: Schedule, back: str):
         if share is None or not 0 <= share <= 100:
             form.current_share.errors = [_("Give a percentage between 0 and 100.")]
             ok = False
+        full = form.full_ownership_year.data
+        if ok and years and full is not None and full <= years[0]:
+            form.full_ownership_year.errors = [
+                _("Full ownership must come after the first year, %(year)s.", year=years[0])
+            ]
+            ok = False
         wanted: dict[int, Decimal] = {}
         for y in years:
             text = values[f"share-{y}"].strip()

@@ -152,6 +152,12 @@ def test_custom_path_and_rates(db, tiny, login, client):
     )
     assert bad.status_code == 400
     assert "Give a percentage between 0 and 100." in bad.get_data(as_text=True)
+    early = client.post(
+        "/budget/path",
+        data={"current_share": "20", "full_ownership_year": "2026", "mode": "linear"},
+    )
+    assert early.status_code == 400
+    assert "Full ownership must come after the first year, 2026." in early.get_data(as_text=True)
     r = client.post("/budget/rates", data={"rate-2026": "4000", "rate-2027": "4100"})
     assert r.status_code == 302
     assert db.session.scalar(
