@@ -166,6 +166,10 @@ class Milestone(Audited, Base):
     def audit_label(self) -> str:
         return str(self.year)
 
+    def audit_parent(self):
+        """Milestone changes show in the history of their version."""
+        return ("plan_version", self.version_id)
+
 
 result_partner = sa.Table(
     "result_partner",
@@ -265,3 +269,65 @@ class Result(Audited, TimestampMixin, Base):
     @property
     def status_enum(self) -> ActivityStatus | None:
         return ActivityStatus(self.status) if self.status else None
+
+
+# --- the freeze, enforced on every flush ---------------------------------------------
+
+
+class PlanError(ValueError):
+    """A refused change, with a translated message for the planner."""
+
+
+#: What weekly monitoring may still change in an approved version (see docs/logframe.md).
+MONITORING_FIELDS = frozenset({"status", "progress", "delay_note_en", "delay_note_km"})
+_NOISE = frozenset({"updated_dt"})
+
+
+def _changed(obj) -> set[str]:
+    state = sa.inspect(obj)
+    return {a.key for a in state.attrs if a.history.has_changes()} - _NOISE
+
+
+def _frozen(number: int) -> PlanError:
+    from flask_babel import gettext as _
+
+    return PlanError(_("Version %(number)d is approved and cannot be changed.", number=number))
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _refuse_changes_to_approved_versions(session: so.Session, _ctx, _instances) -> None:
+    """Last line of the freeze: whatever code path tries to change an approved version
+    (other than the weekly monitoring fields of its activities), the flush fails."""
+
+    def stored_status(version: PlanVersion) -> str | None:
+        """The status as it is in the database, before this flush."""
+        hist = sa.inspect(version).attrs.status.history
+        if not hist.has_changes():
+            return version.status
+        if hist.deleted:
+            return hist.deleted[0]
+        if version.id is None:
+            return None
+        return session.execute(
+            sa.select(PlanVersion.status).where(PlanVersion.id == version.id)
+        ).scalar()
+
+    def approved(version_id: int | None) -> PlanVersion | None:
+        version = session.get(PlanVersion, version_id) if version_id else None
+        if version is not None and stored_status(version) == VersionStatus.APPROVED:
+            return version
+        return None
+
+    for obj in session.dirty:
+        if isinstance(obj, PlanVersion):
+            if stored_status(obj) == VersionStatus.APPROVED and _changed(obj):
+                raise _frozen(obj.number)
+        elif isinstance(obj, Result) and (v := approved(obj.version_id)):
+            changed = _changed(obj)
+            if changed and not (obj.level == Level.ACTIVITY and changed <= MONITORING_FIELDS):
+                raise _frozen(v.number)
+        elif isinstance(obj, Milestone) and (v := approved(obj.version_id)) and _changed(obj):
+            raise _frozen(v.number)
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, Result | Milestone) and (v := approved(obj.version_id)):
+            raise _frozen(v.number)

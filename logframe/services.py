@@ -7,11 +7,12 @@ resolve it here; they never query the logframe tables themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from logframe.models import Level, PlanVersion, Result, VersionStatus
+from logframe.models import Level, Plan, PlanError, PlanVersion, Result, VersionStatus  # noqa: F401 (PlanError re-exported)
 
 
 def current_version(session: so.Session, approved_only: bool = False) -> PlanVersion | None:
@@ -94,3 +95,129 @@ def matrix_rows(session: so.Session, result_keys: list[str]) -> dict[str, list[d
         for key, rows in provider(session, result_keys).items():
             out.setdefault(key, []).extend(rows)
     return out
+
+
+# --- errors and reads ----------------------------------------------------------------
+
+
+def plan_of(session: so.Session) -> Plan | None:
+    """The programme has one strategic plan at a time: the most recent one."""
+    return session.scalar(sa.select(Plan).order_by(Plan.start_year.desc(), Plan.id.desc()).limit(1))
+
+
+def version_by_number(session: so.Session, plan: Plan, number: int) -> PlanVersion | None:
+    return session.scalar(
+        sa.select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == number)
+    )
+
+
+def versions_of(session: so.Session, plan: Plan) -> list[PlanVersion]:
+    return list(
+        session.scalars(
+            sa.select(PlanVersion)
+            .where(PlanVersion.plan_id == plan.id)
+            .order_by(PlanVersion.number.desc())
+        )
+    )
+
+
+def draft_of(session: so.Session, plan: Plan) -> PlanVersion | None:
+    return session.scalar(
+        sa.select(PlanVersion).where(
+            PlanVersion.plan_id == plan.id, PlanVersion.status == VersionStatus.DRAFT
+        )
+    )
+
+
+def latest_approved(session: so.Session, plan: Plan) -> PlanVersion | None:
+    return session.scalar(
+        sa.select(PlanVersion)
+        .where(PlanVersion.plan_id == plan.id, PlanVersion.status == VersionStatus.APPROVED)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+
+
+def load_results(session: so.Session, version: PlanVersion) -> list[Result]:
+    """Every result of a version with its organisations and provinces, in a fixed number of
+    queries whatever the size of the plan."""
+    return list(
+        session.scalars(
+            sa.select(Result)
+            .where(Result.version_id == version.id)
+            .options(
+                so.joinedload(Result.responsible),
+                so.selectinload(Result.partners),
+                so.selectinload(Result.provinces),
+            )
+        ).unique()
+    )
+
+
+@dataclass
+class Node:
+    """A result and its children, built from one flat list (no lazy loads)."""
+
+    result: Result
+    children: list[Node] = field(default_factory=list)
+    depth: int = 0
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def build_tree(results: Iterable[Result]) -> list[Node]:
+    nodes = {r.id: Node(r) for r in results}
+    roots: list[Node] = []
+    for node in nodes.values():
+        parent = nodes.get(node.result.parent_id) if node.result.parent_id else None
+        (parent.children if parent else roots).append(node)
+    for node in nodes.values():
+        node.children.sort(key=lambda n: (n.result.position, n.result.id or 0))
+    roots.sort(key=lambda n: (n.result.position, n.result.id or 0))
+
+    def set_depth(node: Node, depth: int) -> None:
+        node.depth = depth
+        for child in node.children:
+            set_depth(child, depth + 1)
+
+    for root in roots:
+        set_depth(root, 0)
+    return roots
+
+
+def flat_tree(results: Iterable[Result]) -> list[Node]:
+    return [n for root in build_tree(results) for n in root.walk()]
+
+
+def code_sort_key(code: str) -> list[int]:
+    return [int(p) if p.isdigit() else 0 for p in code.split(".")] if code else []
+
+
+def seed_steps():
+    from logframe.seed import seed_plan
+
+    return [("plan", seed_plan)]
+
+
+# Domains above may add their own sections to the comparison of two versions (e.g. the
+# indicators measured against the results). ``provider(session, old, new)`` returns a
+# list of sections: {"title": str, "added": [str], "removed": [str],
+# "changed": [{"label": str, "changes": [(field_label, old, new), ...]}]}.
+VersionDiffProvider = Callable[[so.Session, PlanVersion, PlanVersion], list[dict]]
+_diff_providers: list[VersionDiffProvider] = []
+
+
+def register_version_diff(provider: VersionDiffProvider) -> VersionDiffProvider:
+    if provider not in _diff_providers:
+        _diff_providers.append(provider)
+    return provider
+
+
+def version_diff_sections(session: so.Session, old: PlanVersion, new: PlanVersion) -> list[dict]:
+    sections: list[dict] = []
+    for provider in _diff_providers:
+        sections.extend(provider(session, old, new))
+    return sections

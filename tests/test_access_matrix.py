@@ -32,6 +32,18 @@ PAGES: dict[str, tuple[str, set[str]]] = {
         {"admin", "planner", "reviewer"},
     ),
     "stakeholders.provinces": ("/provinces", ALL),
+    # logframe: version 1 approved, version 2 a draft (tests/logframe/factories.tiny_plan)
+    "logframe.plan": ("/plan", ALL),
+    "logframe.matrix": ("/plan/matrix?version=1", ALL),
+    "logframe.compare_versions": ("/plan/compare?old=1&new=1", ALL),
+    "logframe.version_history": ("/plan/v1/history", {"admin", "planner", "reviewer"}),
+    "logframe.result": ("/plan/v2/results/O1", ALL - {"partner"}),
+    "logframe.new_result": ("/plan/v2/results/new?parent=O1", {"planner"}),
+    "logframe.edit_result": ("/plan/v2/results/O1/edit", {"planner"}),
+    "logframe.edit_vision": ("/plan/v2/vision", {"planner"}),
+    "logframe.result_history": ("/plan/v1/results/A1/history", {"admin", "planner", "reviewer"}),
+    "logframe.activities": ("/activities?year=2026", ALL),
+    "logframe.monitoring": ("/activities/A1/monitoring", {"planner"}),
     "budget.schedule": ("/budget", ALL),
     "budget.line": ("/budget/lines/BL-03", BUDGET_READERS),
     "budget.new_line": ("/budget/lines/new", {"planner"}),
@@ -53,6 +65,7 @@ PAGES: dict[str, tuple[str, set[str]]] = {
 API: dict[str, tuple[str, set[str]]] = {
     "api_index": ("/api/v1/", ALL),
     "stakeholders_api.organisations": ("/api/v1/organisations", ALL),
+    "logframe_api.results": ("/api/v1/results?version=2", ALL - {"partner"}),
     "budget_api.schedule": ("/api/v1/budget/schedule", ALL),
 }
 
@@ -77,6 +90,14 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
         {},
         {"admin", "planner"},
     ),
+    "logframe.start_draft": ("/plan/drafts", {}, {"planner"}),
+    "logframe.approve": ("/plan/v2/approve", {}, {"planner"}),
+    "logframe.edit_vision": ("/plan/v2/vision", {}, {"planner"}),
+    "logframe.new_result": ("/plan/v2/results/new?parent=O1", {}, {"planner"}),
+    "logframe.edit_result": ("/plan/v2/results/O1/edit", {}, {"planner"}),
+    "logframe.move_result": ("/plan/v2/results/P1/move", {"direction": "up"}, {"planner"}),
+    "logframe.delete_result": ("/plan/v2/results/A1/delete", {}, {"planner"}),
+    "logframe.monitoring": ("/activities/A1/monitoring", {}, {"planner"}),
     "budget.delete_line": ("/budget/lines/BL-03/delete", {}, {"planner"}),
     "budget.start": ("/budget/start", {}, {"planner"}),
     "budget.donor_exit": ("/budget/scenarios/2/exit", {}, {"planner"}),
@@ -95,6 +116,21 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
+
+
+@pytest.fixture(autouse=True)
+def _plan_for_logframe_routes(request):
+    """Logframe routes need a plan: a tiny one (two versions), only for those routes."""
+    endpoint = getattr(request.node, "callspec", None) and request.node.callspec.params.get(
+        "endpoint", ""
+    )
+    if endpoint and endpoint.startswith("logframe"):
+        from leap_me.extensions import db
+        from tests.logframe.factories import tiny_plan
+
+        request.getfixturevalue("app")
+        with request.getfixturevalue("app").app_context():
+            tiny_plan(db.session)
 
 
 def url_of(endpoint: str) -> str:

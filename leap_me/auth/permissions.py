@@ -97,3 +97,20 @@ def can_edit_budget(user: Any) -> bool:
 def can_see_budget_detail(user: Any) -> bool:
     """Partners see budget totals only."""
     return user.is_authenticated and user.role != Role.PARTNER
+
+
+def can_read_version(user: Any, version: Any) -> bool:
+    """Approved versions are open to every signed-in user; drafts not to partners."""
+    if not user.is_authenticated or version is None:
+        return False
+    return version.status == "approved" or can_read_drafts_of_plan(user)
+
+
+def can_edit_version(user: Any, version: Any) -> bool:
+    """Only a draft changes, and only by a planner: approved versions are frozen."""
+    return can_edit_plan(user) and version is not None and version.status == "draft"
+
+
+def can_update_monitoring(user: Any) -> bool:
+    """Weekly status, progress and delay notes of activities: the planners' job."""
+    return can_edit_plan(user)

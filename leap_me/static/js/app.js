@@ -5,3 +5,8 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+document.addEventListener("click", function (event) {
+  if (event.target.dataset && "print" in event.target.dataset) {
+    window.print();
+  }
+});
