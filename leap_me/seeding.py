@@ -6,8 +6,11 @@ running it once, and a seed never overwrites what users have edited since.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -15,12 +18,29 @@ from sqlalchemy import orm as so
 
 Step = tuple[str, Callable[[so.Session, Path], int]]
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: str, mtime_ns: int) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
+def load_yaml(path: Path) -> Any:
+    """A seed file, parsed once per change of the file (the C parser when available).
+
+    Callers get their own copy, so they may change what they read.
+    """
+    path = Path(path)
+    return copy.deepcopy(_parsed(str(path), path.stat().st_mtime_ns))
+
 
 def seed_users(session: so.Session, seeds: Path) -> int:
     from leap_me.auth.models import User
     from stakeholders.services import organisations_by_code
 
-    data = yaml.safe_load((seeds / "users.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(seeds / "users.yaml")
     orgs = organisations_by_code(session)
     existing = set(session.scalars(sa.select(User.username)))
     added = 0
@@ -63,7 +83,7 @@ def steps() -> list[Step]:
 
 
 def demo_accounts(seeds: Path) -> list[tuple[str, str, str]]:
-    data = yaml.safe_load((seeds / "users.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(seeds / "users.yaml")
     return [
         (u["username"], u.get("password") or data["password"], u["role"]) for u in data["users"]
     ]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from leap_me.db import utcnow
+from leap_me.seeding import load_yaml
 from logframe.editing import renumber
 from logframe.models import (
     ActivityStatus,
@@ -25,14 +26,12 @@ def seed_plan(session: so.Session, seeds_dir) -> int:
     """seeds/plan.yaml as approved version 1; skipped when the plan code exists."""
     from pathlib import Path
 
-    import yaml
-
     from stakeholders.services import organisations_by_code, provinces_by_code
 
     path = Path(seeds_dir) / "plan.yaml"
     if not path.exists():
         return 0
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path)
     meta = data["plan"]
     if session.scalar(sa.select(Plan.id).where(Plan.code == meta["code"])):
         return 0

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 from sqlalchemy import orm as so
 
+from leap_me.seeding import load_yaml
 from stakeholders.models import Contact, Organisation, OrgType, Province
 
 
@@ -115,7 +115,7 @@ def seed_provinces(session: so.Session, path: Path) -> int:
 
 
 def seed_organisations(session: so.Session, path: Path) -> int:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path)
     provinces = provinces_by_code(session)
     existing = organisations_by_code(session)
     added = 0

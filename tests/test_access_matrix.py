@@ -16,6 +16,8 @@ from leap_me import seeding
 ALL = {"admin", "planner", "partner", "reviewer", "viewer"}
 ROLES = sorted(ALL) + ["anonymous"]
 
+BUDGET_READERS = ALL - {"partner"}  # partners see the budget's totals only
+
 PUBLIC = {"static", "auth.login", "main.healthz", "main.favicon"}
 
 # endpoint: (url, roles allowed)
@@ -63,6 +65,22 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     ),
     "indicators.disaggregations": ("/disaggregations", ALL),
     "indicators.periods": ("/periods", {"planner", "reviewer"}),
+    "budget.schedule": ("/budget", ALL),
+    "budget.line": ("/budget/lines/BL-03", BUDGET_READERS),
+    "budget.new_line": ("/budget/lines/new", {"planner"}),
+    "budget.edit_line": ("/budget/lines/BL-03/edit", {"planner"}),
+    "budget.line_history": ("/budget/lines/BL-03/history", {"admin", "planner", "reviewer"}),
+    "budget.history": ("/budget/history", {"admin", "planner", "reviewer"}),
+    "budget.path": ("/budget/path", {"planner"}),
+    "budget.rates": ("/budget/rates", {"planner"}),
+    "budget.funding_sources": ("/budget/sources", {"planner"}),
+    "budget.spending": ("/budget/spending", BUDGET_READERS),
+    "budget.upload_spending": ("/budget/spending/upload", {"planner"}),
+    "budget.import_planned": ("/budget/import", {"planner"}),
+    "budget.export": ("/budget/export.xlsx", BUDGET_READERS),
+    "budget.scenarios": ("/budget/scenarios", BUDGET_READERS),
+    "budget.scenario": ("/budget/scenarios/2", BUDGET_READERS),
+    "budget.scenario_path": ("/budget/scenarios/2/path", {"planner"}),
 }
 
 API: dict[str, tuple[str, set[str]]] = {
@@ -71,6 +89,7 @@ API: dict[str, tuple[str, set[str]]] = {
     "logframe_api.results": ("/api/v1/results?version=2", ALL - {"partner"}),
     "indicators_api.indicators": ("/api/v1/indicators", ALL),
     "indicators_api.periods": ("/api/v1/periods", ALL),
+    "budget_api.schedule": ("/api/v1/budget/schedule", ALL),
 }
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
@@ -114,6 +133,21 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "indicators.generate_periods": ("/periods/generate", {"year": "2027"}, {"planner"}),
     "indicators.period_action": ("/periods/2026Q4/close", {}, {"planner"}),
     "indicators.period_deadline": ("/periods/2026Q4/deadline", {}, {"planner"}),
+    "budget.delete_line": ("/budget/lines/BL-03/delete", {}, {"planner"}),
+    "budget.start": ("/budget/start", {}, {"planner"}),
+    "budget.donor_exit": ("/budget/scenarios/2/exit", {}, {"planner"}),
+    "budget.keep_scenario": ("/budget/scenarios/2/keep", {}, {"planner"}),
+    "budget.discard_scenario": ("/budget/scenarios/2/discard", {}, {"planner"}),
+    "budget.new_line": ("/budget/lines/new", {}, {"planner"}),
+    "budget.edit_line": ("/budget/lines/BL-03/edit", {}, {"planner"}),
+    "budget.path": ("/budget/path", {}, {"planner"}),
+    "budget.rates": ("/budget/rates", {}, {"planner"}),
+    "budget.funding_sources": ("/budget/sources", {}, {"planner"}),
+    "budget.spending": ("/budget/spending", {}, {"planner"}),
+    "budget.import_planned": ("/budget/import", {}, {"planner"}),
+    "budget.upload_spending": ("/budget/spending/upload", {}, {"planner"}),
+    "budget.scenarios": ("/budget/scenarios", {}, {"planner"}),
+    "budget.scenario_path": ("/budget/scenarios/2/path", {}, {"planner"}),
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
@@ -149,19 +183,41 @@ BASE_BLUEPRINTS = {
 }
 
 
+#: The seed steps each domain's matrix rows need (the indicator seed needs no plan).
+DOMAIN_SEEDS = {
+    "indicators": ("disaggregations", "indicators", "periods"),
+    "budget": ("budget",),
+}
+
+
 def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
     """Run every seed step beyond the base ones, when the role will reach the record.
 
-    Refused roles never load a record, so they skip the (slow) domain seed.
+    Refused roles never load a record, so they skip the (slow) domain seed; budget views
+    load the schedule before they check the method's role, so they always get it.
     """
     from leap_me.extensions import db
 
-    if role not in allowed or endpoint.split(".")[0] in BASE_BLUEPRINTS:
+    if endpoint.split(".")[0] in BASE_BLUEPRINTS:
+        return
+    if role not in allowed and not endpoint.startswith("budget"):
         return
     with app.app_context():
-        names = tuple(n for n, _s in seeding.steps() if n not in seeding.BASE_STEPS)
+        names = DOMAIN_SEEDS[endpoint.split(".")[0].removesuffix("_api")]
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=names)
         db.session.commit()
+        if url_of(endpoint).startswith("/budget/scenarios/2"):
+            from budget import services as budget_services
+
+            assert budget_services.create_scenario(db.session, "Matrix").id == 2
+            db.session.commit()
+
+
+def url_of(endpoint: str) -> str:
+    for table in (PAGES, API, ACTIONS):
+        if endpoint in table:
+            return table[endpoint][0]
+    return ""
 
 
 def test_every_route_is_in_the_matrix(app):

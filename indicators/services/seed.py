@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 from sqlalchemy import orm as so
 
 from indicators.models import (
@@ -25,6 +24,7 @@ from indicators.services.common import parse_decimal
 from indicators.services.definitions import FIELDS, clean_definition
 from indicators.services.periods import generate_periods
 from indicators.services.targets import put_target, split_year
+from leap_me.seeding import load_yaml
 from stakeholders.services import organisations_by_code
 
 #: The demo's "today" is late November 2026: the first three quarters are closed and
@@ -35,7 +35,7 @@ DEMO_CLOSED_UNTIL = date(2026, 9, 30)
 
 
 def _load(seeds: Path) -> dict:
-    return yaml.safe_load((seeds / "indicators.yaml").read_text(encoding="utf-8"))
+    return load_yaml(seeds / "indicators.yaml")
 
 
 def seed_disaggregations(session: so.Session, seeds: Path) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import yaml
 
 from leap_me.extensions import db as _db
+from leap_me.seeding import load_yaml
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -17,7 +17,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 def load_plan(session) -> None:
     from logframe.models import Plan, PlanVersion, Result
 
-    data = yaml.safe_load((SEEDS / "plan.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(SEEDS / "plan.yaml")
     p = data["plan"]
     plan = Plan(
         code=p["code"], title_en=p["title_en"], start_year=p["start_year"], end_year=p["end_year"]

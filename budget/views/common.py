@@ -1,0 +1,170 @@
+"""Helpers the budget pages share: loading (404), the chart, number inputs, history."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from budget import calc, chart, services
+from budget.forms import (
+    PathForm,
+)
+from budget.models import BudgetLine, Schedule, ScheduleStatus
+from leap_me import audit
+from leap_me.audit import AuditEntry
+from leap_me.auth.roles import Role
+from leap_me.extensions import db
+
+PLANNERS = (Role.PLANNER,)
+READERS = (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.VIEWER)  # partners: totals only
+HISTORY = (Role.ADMIN, Role.PLANNER, Role.REVIEWER)
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def approved_or_404() -> Schedule:
+    schedule = services.approved_schedule(db.session)
+    if schedule is None:
+        abort(404)
+    return schedule
+
+
+def scenario_or_404(scenario_id: int, archived_too: bool = False) -> Schedule:
+    schedule = db.session.get(Schedule, scenario_id)
+    allowed = {ScheduleStatus.SCENARIO} | ({ScheduleStatus.ARCHIVED} if archived_too else set())
+    if schedule is None or schedule.status not in allowed:
+        abort(404)
+    return schedule
+
+
+def line_or_404(schedule: Schedule, code: str) -> BudgetLine:
+    line = services.line_by_code(db.session, schedule, code)
+    if line is None:
+        abort(404)
+    return line
+
+
+def chart_svg(data: dict, detail: bool) -> Markup:
+    if detail:
+        series = [(s["code"], _("MoI/RGC") if s["is_moi"] else s["code"]) for s in data["sources"]]
+        shares = {
+            r["year"]: {c: r["sources"][c]["share"] for c, _lbl in series}
+            for r in data["years_rows"]
+        }
+    else:
+        series = [("MOI", _("MoI/RGC")), ("DONORS", _("Donors"))]
+        shares = {
+            r["year"]: {"MOI": r["moi_share"], "DONORS": r["donor_share"]}
+            for r in data["years_rows"]
+        }
+    labels = {
+        "title": _("MoI and donor shares of the planned budget, against the path"),
+        "path": _("Path (MoI share)"),
+    }
+    return Markup(  # noqa: S704 - built from numbers and escaped labels in budget.chart
+        chart.cost_sharing_svg(data["years"], shares, series, data["path"]["shares"], labels)
+    )
+
+
+def form_years() -> list[int]:
+    return services.plan_years(db.session, list(services.rates(db.session)))
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def source_ids() -> dict[str, int]:
+    return {s["code"]: s["id"] for s in services.sources(db.session) if s["id"] is not None}
+
+
+def budget_history(stmt, title: str, back: str):
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    entries = db.paginate(
+        stmt.order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc()),
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"] * 2,
+    )
+    return render_template("budget/history.html", entries=entries, title=title, back_url=back)
+
+
+def edit_path(sched: Schedule, back: str):
+    form = PathForm()
+    years = form_years()
+    custom = {p.year: p.share for p in sched.path_points}
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        form.current_share.data = format((sched.current_share * 100).normalize(), "f")
+        form.full_ownership_year.data = sched.full_ownership_year
+        form.mode.data = sched.path_mode
+    values = {
+        f"share-{y}": request.form.get(f"share-{y}", "")
+        if request.method == "POST"
+        else (format((custom[y] * 100).normalize(), "f") if y in custom else "")
+        for y in years
+    }
+    if request.method == "POST":
+        ok = form.validate_on_submit()
+        share = parse_decimal(form.current_share.data or "")
+        if share is None or not 0 <= share <= 100:
+            form.current_share.errors = [_("Give a percentage between 0 and 100.")]
+            ok = False
+        full = form.full_ownership_year.data
+        if ok and years and full is not None and full <= years[0]:
+            form.full_ownership_year.errors = [
+                _("Full ownership must come after the first year, %(year)s.", year=years[0])
+            ]
+            ok = False
+        wanted: dict[int, Decimal] = {}
+        for y in years:
+            text = values[f"share-{y}"].strip()
+            if not text:
+                continue
+            value = parse_decimal(text)
+            if value is None or not 0 <= value <= 100:
+                errors[f"share-{y}"] = _("Give a percentage between 0 and 100.")
+            else:
+                wanted[y] = value / 100
+        if ok and not errors:
+            with audit.reason(form.reason.data):
+                services.set_path(
+                    db.session,
+                    sched,
+                    share / 100,
+                    form.full_ownership_year.data,
+                    form.mode.data,
+                    wanted,
+                )
+            db.session.commit()
+            flash(_("The cost-sharing path is saved."), "success")
+            return redirect(back)
+    linear = calc.path_shares(years, sched.current_share, sched.full_ownership_year, "linear")
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "budget/path_form.html",
+        form=form,
+        sched=sched,
+        years=years,
+        values=values,
+        errors=errors,
+        linear=linear,
+        back=back,
+    ), status
