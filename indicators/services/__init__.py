@@ -242,5 +242,59 @@ def seed_steps():
     ]
 
 
+def version_diff(session: so.Session, old, new) -> list[dict]:
+    """The indicators section of the comparison of two plan versions.
+
+    Indicators follow results by key, so an indicator is "added" with a result that only
+    the newer version has and "removed" with one that only the older has; a definition
+    changed in between (a new definition version) is listed as changed.
+    """
+    from flask_babel import gettext as _
+
+    from leap_me.db import utcnow
+    from leap_me.i18n import localized
+
+    keys_old = {r.key for r in old.results}
+    keys_new = {r.key for r in new.results}
+    indicators = session.scalars(
+        sa.select(Indicator)
+        .options(so.selectinload(Indicator.current_version))
+        .where(Indicator.result_key.in_(keys_old | keys_new))
+        .order_by(Indicator.code)
+    ).all()
+
+    def label(ind: Indicator) -> str:
+        return f"{ind.code} — {localized(ind.current_version, 'name')}"
+
+    since = min(old.created_dt, new.created_dt)
+    until = max(old.approved_dt or utcnow(), new.approved_dt or utcnow())
+    changed_versions = session.execute(
+        sa.select(Indicator.code, IndicatorVersion.number)
+        .join(IndicatorVersion, IndicatorVersion.indicator_id == Indicator.id)
+        .where(
+            Indicator.result_key.in_(keys_old | keys_new),
+            IndicatorVersion.number > 1,
+            IndicatorVersion.created_dt > since,
+            IndicatorVersion.created_dt <= until,
+        )
+        .order_by(Indicator.code, IndicatorVersion.number)
+    ).all()
+    return [
+        {
+            "title": _("Indicators"),
+            "added": [label(i) for i in indicators if i.result_key in keys_new - keys_old],
+            "removed": [label(i) for i in indicators if i.result_key in keys_old - keys_new],
+            "changed": [
+                {
+                    "label": code,
+                    "changes": [(_("Definition version"), f"v{number - 1}", f"v{number}")],
+                }
+                for code, number in changed_versions
+            ],
+        }
+    ]
+
+
 logframe.register_delete_guard(delete_guard)
 logframe.register_matrix_provider(matrix_provider)
+logframe.register_version_diff(version_diff)
