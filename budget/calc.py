@@ -52,11 +52,11 @@ def parse_amount(text: object, currency: str = USD) -> Decimal:
         raise ValueError("not a number")
     if value < 0:
         raise ValueError("negative")
+    if value >= Decimal("1e14"):  # before quantize, which fails on huge values
+        raise ValueError("too large")
     places = 0 if currency == KHR else 2
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValueError("decimals")
-    if value >= Decimal("1e14"):
-        raise ValueError("too large")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -98,6 +98,22 @@ def register_errorhandlers(app: Flask) -> None:
         if wants_json():
             return json_error(409, text)
         return render_template("errors/error.html", status=409, title=_("Conflict"), text=text), 409
+
+    def handle_out_of_range(exc: Exception):
+        """A number in the address too large for the database (an id, a page, a year)."""
+        from leap_me.extensions import db
+
+        db.session.rollback()
+        text = _("A number in the request is out of range.")
+        if wants_json():
+            return json_error(400, text)
+        return (
+            render_template("errors/error.html", status=400, title=_("Bad request"), text=text),
+            400,
+        )
+
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
 
     @app.before_request
     def refuse_nul_bytes():

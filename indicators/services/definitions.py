@@ -381,7 +381,9 @@ def delete_indicator(session: so.Session, indicator: Indicator) -> None:
         raise ValidationError(
             _("%(code)s is part of a replacement history; retire it instead.", code=indicator.code)
         )
-    session.execute(sa.delete(Target).where(Target.indicator_id == indicator.id))
+    # Row by row, not a bulk DELETE, so that the audit trail records each target.
+    for target in session.scalars(sa.select(Target).where(Target.indicator_id == indicator.id)):
+        session.delete(target)
     session.delete(indicator)
     session.flush()
 

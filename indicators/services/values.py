@@ -141,6 +141,11 @@ def _fraction(measure: str, raw_num: Any, raw_den: Any) -> dict[str, Any]:
             "numerator",
         )
     value = num / den * (100 if measure == Measure.PERCENTAGE else 1)
+    if abs(value) >= Decimal(10) ** 14:
+        raise ValidationError(
+            _("The numerator divided by the denominator is too large; check the denominator."),
+            "denominator",
+        )
     return {"value": quantize(value), "numerator": num, "denominator": den, "text_value": None}
 
 

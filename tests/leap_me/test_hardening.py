@@ -173,3 +173,36 @@ def test_partner_of_an_inactive_organisation_can_still_be_edited(client, login, 
     )
     assert response.status_code == 302
     assert db.session.get(User, partner.id).is_enabled is False  # unticked = disabled
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/budget/scenarios/99999999999999999999999",
+        "/indicators/AHTJP-01/history?page=99999999999999999999999",
+    ],
+)
+def test_huge_numbers_in_the_address_are_a_clear_400_or_404(client, login, url):
+    login("planner")
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_huge_page_number_in_the_api_is_a_json_400(client, api_token):
+    headers = {"Authorization": f"Bearer {api_token('viewer')}"}
+    response = client.get("/api/v1/periods?page=99999999999999999999999", headers=headers)
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+
+
+def test_huge_amounts_and_ratios_are_refused_not_crashed():
+    from budget import calc
+    from indicators.models import IndicatorVersion
+    from indicators.services.common import ValidationError
+    from indicators.services.values import clean_value
+
+    with pytest.raises(ValueError, match="too large"):
+        calc.parse_amount("1e30", "USD")
+    ratio = IndicatorVersion(measure="ratio", name_en="r", frequency="yearly")
+    with pytest.raises(ValidationError):
+        clean_value(ratio, numerator="99999999999999", denominator="1e-20")
