@@ -203,10 +203,13 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
                 per_source[s["code"]]["planned_usd"], total["usd"]
             )
         ps = path.get(y)
-        moi_share = calc.share(moi["usd"], total["usd"])
+        # Without the year's exchange rate the USD and KHR parts cannot be added, so the
+        # year's share, gap and execution are unknown, never computed on one currency.
+        known = y in rate_of
+        moi_share = calc.share(moi["usd"], total["usd"]) if known else None
         to_date = todate_year.get((y,), {"usd": ZERO, "khr": ZERO})
-        q = quarters.get(y, 0)
-        gap_usd = calc.gap(ps, total["usd"], moi["usd"])
+        q = quarters.get(y, 0) if known else 0
+        gap_usd = calc.gap(ps, total["usd"], moi["usd"]) if known else None
         year_rows.append(
             {
                 "year": y,
@@ -221,14 +224,16 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
                 "donor_share": (calc.ONE - moi_share) if moi_share is not None else None,
                 "path_share": ps,
                 "gap_usd": gap_usd,
-                "gap_khr": (calc.q_khr(ps * total["khr"] - moi["khr"]) if ps is not None else None),
+                "gap_khr": (
+                    calc.q_khr(ps * total["khr"] - moi["khr"]) if ps is not None and known else None
+                ),
                 "below_path": bool(gap_usd is not None and gap_usd > 0),
                 "sources": per_source,
                 "quarters": q,
                 "actual_usd": act["usd"],
                 "actual_khr": act["khr"],
                 "actual_moi_usd": act_moi["usd"],
-                "actual_moi_share": calc.share(act_moi["usd"], act["usd"]),
+                "actual_moi_share": calc.share(act_moi["usd"], act["usd"]) if known else None,
                 "planned_to_date_usd": to_date["usd"] if q else None,
                 "execution_rate": calc.execution_rate(act["usd"], to_date["usd"]) if q else None,
                 "variance_usd": (act["usd"] - to_date["usd"]) if q else None,

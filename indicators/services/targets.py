@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
-from indicators.models import AggTime, Indicator, IndicatorVersion, Measure, Target
+from indicators.models import AggSpace, AggTime, Indicator, IndicatorVersion, Measure, Target
 from indicators.services import calendar
-from indicators.services.common import ValidationError, parse_decimal, plain
+from indicators.services.common import ValidationError, parse_decimal, plain, quantize
 from logframe import services as logframe
 
 
@@ -219,23 +219,48 @@ def yearly_targets(
     return out
 
 
+def combine_space(values: list[Decimal], agg_space: str) -> Decimal:
+    """Add targets up across provinces the way the indicator adds its values (METHOD §2)."""
+    if agg_space == AggSpace.AVERAGE:
+        return quantize(sum(values, Decimal(0)) / len(values))
+    if agg_space == AggSpace.MAX:
+        return max(values)
+    if agg_space == AggSpace.MIN:
+        return min(values)
+    return sum(values, Decimal(0))
+
+
 def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
-    """{indicator id: {year: target}} for national targets, in one query."""
+    """{indicator id: {year: target}}, in one query.
+
+    A national target wins; a year that only has provincial targets gets them added up
+    across provinces with the indicator's own rule, so that it is never shown as empty.
+    """
     if not indicators:
         return {}
     rows = session.execute(
-        sa.select(Target.indicator_id, Target.period_code, Target.value).where(
-            Target.indicator_id.in_([i.id for i in indicators]), Target.province_id.is_(None)
+        sa.select(Target.indicator_id, Target.period_code, Target.province_id, Target.value).where(
+            Target.indicator_id.in_([i.id for i in indicators])
         )
     )
     per: dict[int, dict] = defaultdict(dict)
-    for ind_id, code, value in rows:
-        per[ind_id][(code, None)] = value
+    for ind_id, code, province_id, value in rows:
+        per[ind_id][(code, province_id)] = value
     versions = {i.id: i.current_version or i.current for i in indicators}
-    return {
-        ind_id: {year: v for (year, _p), v in yearly_targets(versions[ind_id], data).items()}
-        for ind_id, data in per.items()
-    }
+    out: dict[int, dict] = {}
+    for ind_id, data in per.items():
+        version = versions[ind_id]
+        national: dict[int, Decimal] = {}
+        provincial: dict[int, list[Decimal]] = defaultdict(list)
+        for (year, province_id), value in yearly_targets(version, data).items():
+            if province_id is None:
+                national[year] = value
+            else:
+                provincial[year].append(value)
+        for year, values in provincial.items():
+            national.setdefault(year, combine_space(values, version.agg_space))
+        out[ind_id] = national
+    return out
 
 
 def short_targets(version: IndicatorVersion, years: dict[int, Decimal]) -> str:

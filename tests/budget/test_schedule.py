@@ -191,3 +191,19 @@ def test_outputs_and_plan_span_come_from_the_logframe(db, tiny):
     assert logframe.delete_blockers(db.session, ["A1"]) == [
         "Budget lines T-1 are linked to this result."
     ]
+
+
+def test_a_year_without_an_exchange_rate_has_no_share_or_gap(db, tiny, client, login):
+    """Its KHR money cannot be added to its USD money, so nothing is computed on half."""
+    from budget.models import ExchangeRate
+
+    db.session.execute(sa.delete(ExchangeRate).where(ExchangeRate.year == 2026))
+    db.session.commit()
+    data = services.compute(db.session, tiny)
+    y26 = _year(data, 2026)
+    assert y26["missing_rate"] is True
+    assert y26["moi_share"] is None and y26["gap_usd"] is None and y26["gap_khr"] is None
+    assert y26["execution_rate"] is None
+    assert _year(data, 2027)["moi_share"] is not None
+    login("planner")
+    assert client.get("/budget").status_code == 200
