@@ -197,6 +197,15 @@ def record_value(
         )
     if status not in {s.value for s in ValueStatus}:
         raise ValidationError(_("Unknown status %(status)s.", status=status), "status")
+    if indicator.reporters and organisation not in indicator.reporters:
+        raise ValidationError(
+            _(
+                "%(org)s is not assigned to report %(code)s.",
+                org=organisation.code,
+                code=indicator.code,
+            ),
+            "organisation",
+        )
     key = check_disagg(version, disagg_key(disagg) if not isinstance(disagg, str) else disagg)
     fields = clean_value(version, value, numerator, denominator, text)
     existing = session.scalar(
@@ -210,6 +219,17 @@ def record_value(
             DataValue.disagg_key == key,
         )
     )
+    if existing is not None and existing.status == ValueStatus.APPROVED.value:
+        # Approved figures are official: they change only when the submission is reopened.
+        raise ValidationError(
+            _(
+                "The value of %(code)s for %(period)s is approved; it can change only after "
+                "the submission is reopened with a reason.",
+                code=indicator.code,
+                period=period.code,
+            ),
+            "value",
+        )
     row = existing or DataValue(
         indicator=indicator,
         period=period,

@@ -419,3 +419,18 @@ def test_delete_guard_names_the_indicators(seeded):
     reasons = logframe.delete_blockers(seeded, ["O6.1", "O2.1"])
     assert len(reasons) == 1
     assert "AHTJP-06" in reasons[0] and "AHTJP-09" in reasons[0] and "O6.1" in reasons[0]
+
+
+def test_only_assigned_organisations_report_and_approved_values_stay(seeded, org, province):
+    s = seeded
+    args = dict(
+        indicator=_ind(s, "AHTJP-01"),
+        period=_period(s, "2026Q4"),
+        organisation=org("AHTJP-SRP"),
+        province=province("KH-17"),
+    )
+    with pytest.raises(ValidationError, match="not assigned to report"):
+        services.record_value(s, **{**args, "organisation": org("UK-EMB")}, value="3")
+    services.record_value(s, **args, value="4", status="approved")
+    with pytest.raises(ValidationError, match="approved"):
+        services.record_value(s, **args, value="5")
