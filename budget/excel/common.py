@@ -7,8 +7,9 @@ from typing import Any
 PLANNED_SHEET = "Planned"
 SPENDING_SHEET = "Spending"
 PLANNED_FIXED = 7  # line code, category, name en, name km, result, currency, source
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 5000
+MAX_COLUMNS = 200
 
 
 def safe_text(value: Any) -> str:

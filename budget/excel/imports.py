@@ -14,6 +14,7 @@ from sqlalchemy import orm as so
 
 from budget import calc
 from budget.excel.common import (
+    MAX_COLUMNS,
     MAX_ROWS,
     PLANNED_FIXED,
     PLANNED_SHEET,
@@ -87,11 +88,24 @@ def _sheet(report: Report, data: bytes, name: str) -> list[list[Any]] | None:
             Problem(name, 0, "", _("The workbook has no sheet named %(name)s.", name=name))
         )
         return None
-    rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    if len(rows) > MAX_ROWS:
-        report.problems.append(Problem(name, 0, "", _("Too many rows: at most %(n)d.", n=MAX_ROWS)))
+    sheet = wb.get_sheet_by_name(name)
+    # Check the size the sheet declares before reading a cell: a small compressed file
+    # can unpack into millions of cells.
+    if sheet.total_height > MAX_ROWS + 1 or sheet.total_width > MAX_COLUMNS:
+        report.problems.append(
+            Problem(
+                name,
+                0,
+                "",
+                _(
+                    "The sheet is too large: at most %(rows)d rows and %(cols)d columns.",
+                    rows=MAX_ROWS,
+                    cols=MAX_COLUMNS,
+                ),
+            )
+        )
         return None
-    return rows
+    return sheet.to_python(skip_empty_area=False)
 
 
 def _code(value: Any) -> str:

@@ -165,3 +165,21 @@ def test_spending_upload_problems(db, tiny, login, client):
     assert "The quarter must be 1, 2, 3 or 4." in page
     assert "Amounts cannot be negative." in page
     assert db.session.scalar(sa.select(sa.func.count(Spending.id))) == 4
+
+
+def test_an_oversized_sheet_is_refused_before_it_is_read(db, tiny):
+    import io
+
+    import xlsxwriter
+
+    from budget.excel import imports
+    from budget.excel.common import MAX_ROWS
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True})
+    ws = wb.add_worksheet(imports.PLANNED_SHEET)
+    ws.write(MAX_ROWS + 10, 0, "far down")
+    wb.close()
+    report = imports.Report()
+    assert imports._sheet(report, buf.getvalue(), imports.PLANNED_SHEET) is None
+    assert "too large" in report.problems[0].message
