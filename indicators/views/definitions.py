@@ -249,58 +249,51 @@ def _needs_confirmation(form: IndicatorForm, indicator: Indicator) -> bool:
     return True
 
 
-@bp.route("/indicators/<code>/retire", methods=["POST"])
-@roles_required(*EDITORS)
-def retire(code: str):
+def _button_action(code: str, action, success: str) -> bool:
+    """A POST-only button on an indicator: run the service, commit once, say what happened.
+
+    Returns False (and flashes the reason, nothing written) when the service refuses.
+    """
     indicator = load_indicator(code)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.retire_indicator(db.session, indicator)
+        action(db.session, indicator)
     except ValidationError as error:
         db.session.rollback()
         flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _("%(code)s is retired. Its values, targets and history are kept.", code=code),
-            "success",
-        )
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.route("/indicators/<code>/retire", methods=["POST"])
+@roles_required(*EDITORS)
+def retire(code: str):
+    _button_action(
+        code,
+        services.retire_indicator,
+        _("%(code)s is retired. Its values, targets and history are kept.", code=code),
+    )
     return redirect(url_for("indicators.pirs", code=code))
 
 
 @bp.route("/indicators/<code>/reactivate", methods=["POST"])
 @roles_required(*EDITORS)
 def reactivate(code: str):
-    indicator = load_indicator(code)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.reactivate_indicator(db.session, indicator)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(code)s is in use again.", code=code), "success")
+    _button_action(code, services.reactivate_indicator, _("%(code)s is in use again.", code=code))
     return redirect(url_for("indicators.pirs", code=code))
 
 
 @bp.route("/indicators/<code>/delete", methods=["POST"])
 @roles_required(*EDITORS)
 def delete(code: str):
-    indicator = load_indicator(code)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_indicator(db.session, indicator)
-    except ValidationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("indicators.pirs", code=code))
-    db.session.commit()
-    flash(_("Indicator %(code)s is deleted.", code=code), "success")
-    return redirect(url_for("indicators.registry"))
+    if _button_action(
+        code, services.delete_indicator, _("Indicator %(code)s is deleted.", code=code)
+    ):
+        return redirect(url_for("indicators.registry"))
+    return redirect(url_for("indicators.pirs", code=code))
 
 
 @bp.route("/indicators/<code>/replace", methods=["GET", "POST"])
