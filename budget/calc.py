@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from leap_me.numbers import parse_money
+
 USD = "USD"
 KHR = "KHR"
 CURRENCIES = (USD, KHR)
@@ -36,28 +38,15 @@ def quantize(value: Decimal, currency: str) -> Decimal:
 
 
 def parse_amount(text: object, currency: str = USD) -> Decimal:
-    """A typed or stored amount as Decimal; refuses floats, negatives and too many decimals.
+    """A typed, uploaded or stored amount as Decimal (blank or "-" is zero).
 
-    Raises ValueError with a short English reason the caller translates."""
-    if isinstance(text, float):
-        raise ValueError("float")
-    raw = str(text).strip().replace(",", "").replace(" ", "")
-    if raw in ("", "-"):
+    The one money parser (leap_me.numbers.parse_money): USD to the cent, KHR to the riel,
+    never rounded, at most 14 digits before the decimal point, not negative. Raises
+    NumberError (a ValueError) whose message is translated and states the limit."""
+    if isinstance(text, str) and text.strip() in ("-", "\u2013", "\u2014"):
         return ZERO
-    try:
-        value = Decimal(raw)
-    except ArithmeticError as exc:
-        raise ValueError("not a number") from exc
-    if not value.is_finite():
-        raise ValueError("not a number")
-    if value < 0:
-        raise ValueError("negative")
-    if value >= Decimal("1e14"):  # before quantize, which fails on huge values
-        raise ValueError("too large")
-    places = 0 if currency == KHR else 2
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError("decimals")
-    return value
+    value = parse_money(text, currency)
+    return ZERO if value is None else value
 
 
 def in_usd(usd_part: Decimal, khr_part: Decimal, rate: Decimal | None) -> Decimal:

@@ -15,6 +15,7 @@ from indicators.models import (
     PeriodStatus,
     ReportingPeriod,
 )
+from leap_me import numbers
 from leap_me.api import api_blueprint, page_args
 from leap_me.auth.permissions import signed_in
 from leap_me.extensions import db
@@ -69,10 +70,8 @@ def indicators():
 def periods():
     page, size = page_args()
     stmt = sa.select(ReportingPeriod)
-    if year := request.args.get("year"):
-        if not year.isdigit():
-            abort(400, description=_("year must be a year such as 2026."))
-        stmt = stmt.where(ReportingPeriod.year == int(year))
+    if (year := numbers.query_int("year", minimum=1, maximum=9999)) is not None:
+        stmt = stmt.where(ReportingPeriod.year == year)
     if status := request.args.get("status"):
         if status not in {s.value for s in PeriodStatus}:
             abort(

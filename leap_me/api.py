@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, g, jsonify, request
 from flask_babel import gettext as _
 
+from leap_me import numbers
 from leap_me.extensions import csrf, db
 
 PREFIX = "/api/v1"
@@ -60,9 +61,6 @@ def register_api(app: Flask, *blueprints: Blueprint) -> None:
 
 def page_args(default: int = 100, maximum: int = 1000) -> tuple[int, int]:
     """``?page=`` and ``?pageSize=`` for list endpoints, bounded."""
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        size = min(maximum, max(1, int(request.args.get("pageSize", default))))
-    except ValueError:
-        abort(400, description=_("page and pageSize must be whole numbers."))
+    page = numbers.query_int("page", minimum=1, default=1)
+    size = numbers.query_int("pageSize", minimum=1, maximum=maximum, default=default)
     return page, size

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import request, url_for
 from sqlalchemy import orm as so
 
+from leap_me import numbers
+
 
 @dataclass
 class Page:
@@ -53,10 +55,7 @@ class Listing:
         self.sort = args.get("sort") if args.get("sort") in self.sorts else self.default_sort
         self.direction = "desc" if args.get("dir") == "desc" else "asc"
         self.active_filters = {k: args[k] for k in self.filters if args.get(k) not in (None, "")}
-        try:
-            self.page_number = max(1, int(args.get("page", "1")))
-        except ValueError:
-            self.page_number = 1
+        self.page_number = numbers.query_int("page", minimum=1, default=1, args=args)
 
     def statement(self) -> sa.Select:
         stmt = self.query

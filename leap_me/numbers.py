@@ -18,10 +18,12 @@ What is accepted (docs/architecture.md, "Untrusted input", says the same):
 
   - a number that can only be read the other way (``12,50``, ``1.234,5``,
     ``1.234.567``, ``0,5``) is refused as *ambiguous*, with the way to write it;
-  - a number with one thousands separator followed by exactly three digits
-    (``1,234``) is refused as *ambiguous* when the field accepts three or more decimal
-    places, because it could be 1234 or 1.234. Where the field has fewer places (USD to
-    the cent, whole riel) the decimal reading is impossible and it is 1234;
+  - a number with one thousands separator followed by exactly three digits, the last
+    not 0 (``1,234``, ``12,345``), is refused as *ambiguous* when the field accepts three
+    or more decimal places, because it could be 1234 or 1.234. ``1,250`` and ``12,000``
+    are 1250 and 12000 (a decimal is not written with a trailing zero in the third
+    place), and where the field has fewer places (USD to the cent, whole riel) the
+    decimal reading is impossible, so ``1,234`` is 1234;
   - the decimal point is always the decimal point (``1.234`` is 1.234): a decimal comma
     is never silently read as a thousands separator, and a point is never read as one.
 
@@ -72,6 +74,8 @@ class NumberError(ValueError):
 def _shown(raw: Any) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 160:
         return f"{Decimal(raw):.3E}"  # str() of a huge int is itself refused by Python
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e16:
+        return str(int(raw))  # a workbook's 2026.0 is the 2026 that was typed
     text = str(raw) if not isinstance(raw, str) else raw
     text = text.strip()
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS] + "…"
@@ -315,8 +319,15 @@ def _parse_text(raw: str, text: str, locale: Any, max_places: int) -> Decimal:
                 value=theirs[0],
             ),
         )
-    if theirs is not None and theirs[0] != mine[0] and group in text and theirs[1] <= max_places:
-        # one thousands separator and three digits after it: 1,234 or 1.234?
+    if (
+        theirs is not None
+        and theirs[0] != mine[0]
+        and group in text
+        and theirs[1] <= max_places
+        and not text.endswith("0")
+    ):
+        # one thousands separator and three digits after it: 1,234 or 1.234? (1,250 is
+        # 1250: nobody writes 1.25 with a trailing zero in the third place)
         raise NumberError(
             "ambiguous",
             _(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from leap_me import numbers
 from leap_me.api import api_blueprint
 from leap_me.auth.permissions import can_read_version, signed_in
 from leap_me.extensions import db
@@ -59,11 +60,9 @@ def results():
     plan = services.plan_of(db.session)
     if plan is None:
         abort(404, description=_("There is no strategic plan yet."))
-    arg = request.args.get("version")
-    if arg:
-        if not arg.isdigit():
-            abort(400, description=_("version must be a whole number."))
-        version = services.version_by_number(db.session, plan, int(arg))
+    arg = numbers.query_int("version", minimum=1)
+    if arg is not None:
+        version = services.version_by_number(db.session, plan, arg)
         if version is None:
             abort(404, description=_("There is no version %(number)s.", number=arg))
     else:

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_plan,
@@ -73,9 +73,7 @@ def load_version(number: int | None = None):
     if number is None:
         arg = request.args.get("version", "")
         if arg:
-            if not arg.isdigit():
-                abort(404)
-            number = int(arg)
+            number = numbers.query_int("version", minimum=1)
     if number is None:
         return plan, default_version(plan)
     version = services.version_by_number(db.session, plan, number)
@@ -398,10 +396,7 @@ def result_history(number: int, key: str):
         .where(AuditEntry.object_type == "result", AuditEntry.object_id.in_([str(i) for i in ids]))
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     )
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = numbers.query_int("page", minimum=1, default=1)
     entries = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"] * 2)
     return render_template(
         "history.html",

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.auth.permissions import roles_required, signed_in
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -29,8 +29,7 @@ def today() -> date:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return numbers.query_int(name, minimum=0)
 
 
 @bp.route("/activities")

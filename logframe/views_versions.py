@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.auth.permissions import roles_required, signed_in
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -31,14 +31,14 @@ def compare_versions():
     by_number = {v.number: v for v in versions}
 
     def pick(name: str, default: PlanVersion | None) -> PlanVersion | None:
-        arg = request.args.get(name, "")
-        if not arg:
+        arg = numbers.query_int(name, minimum=1)
+        if arg is None:
             return default
-        if not arg.isdigit() or services.version_by_number(db.session, plan, int(arg)) is None:
+        if services.version_by_number(db.session, plan, arg) is None:
             abort(404)
-        if int(arg) not in by_number:
+        if arg not in by_number:
             abort(403)
-        return by_number[int(arg)]
+        return by_number[arg]
 
     newest = versions[0] if versions else None
     new = pick("new", newest)

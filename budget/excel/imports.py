@@ -22,6 +22,7 @@ from budget.excel.common import (
     col_letter,
 )
 from budget.models import BudgetLine, PlannedAmount, Schedule
+from leap_me.numbers import NumberError
 
 
 @dataclass
@@ -47,14 +48,10 @@ class Report:
 
 
 def _cell_amount(value: Any, currency: str) -> Decimal:
-    """A workbook number as Decimal: xlsx stores numbers as text; calamine hands back the
-    shortest float that reads the same, so its repr is the typed text."""
+    """A workbook cell as an amount: numbers and text both go through the one money parser
+    (a float via its repr, which is what xlsx stores)."""
     if value is None or value == "":
         return calc.ZERO
-    if isinstance(value, bool):
-        raise ValueError("not a number")
-    if isinstance(value, float):
-        value = repr(value)
     return calc.parse_amount(value, currency)
 
 
@@ -68,6 +65,9 @@ _REASONS = {
 
 
 def reason_text(exc: ValueError) -> str:
+    """The user's words for a refused amount: the parser's own message when it has one."""
+    if isinstance(exc, NumberError):
+        return exc.message
     return _REASONS.get(str(exc), _REASONS["not a number"])()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import (
     abort,
@@ -20,7 +20,7 @@ from budget.forms import (
     PathForm,
 )
 from budget.models import BudgetLine, Schedule, ScheduleStatus
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -81,12 +81,11 @@ def form_years() -> list[int]:
     return services.plan_years(db.session, list(services.rates(db.session)))
 
 
-def parse_decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal((text or "").strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+def parse_percent(text: str) -> Decimal:
+    """A percentage from 0 to 100 with at most 2 decimals (the share is kept to 0.01 %).
+
+    Raises NumberError with the limits in its message (leap_me.numbers, the one parser)."""
+    return numbers.parse_decimal(text, max_int_digits=3, max_places=2, minimum=0, maximum=100)
 
 
 def source_ids() -> dict[str, int]:
@@ -94,10 +93,7 @@ def source_ids() -> dict[str, int]:
 
 
 def budget_history(stmt, title: str, back: str):
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = numbers.query_int("page", minimum=1, default=1)
     entries = db.paginate(
         stmt.order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc()),
         page=page,
@@ -123,9 +119,13 @@ def edit_path(sched: Schedule, back: str):
     }
     if request.method == "POST":
         ok = form.validate_on_submit()
-        share = parse_decimal(form.current_share.data or "")
-        if share is None or not 0 <= share <= 100:
-            form.current_share.errors = [_("Give a percentage between 0 and 100.")]
+        try:
+            share = parse_percent(form.current_share.data or "")
+        except numbers.NumberError as err:
+            share, form.current_share.errors = None, [err.message]
+        if share is None:
+            if not form.current_share.errors:
+                form.current_share.errors = [_("Give a percentage between 0 and 100.")]
             ok = False
         full = form.full_ownership_year.data
         if ok and years and full is not None and full <= years[0]:
@@ -138,11 +138,10 @@ def edit_path(sched: Schedule, back: str):
             text = values[f"share-{y}"].strip()
             if not text:
                 continue
-            value = parse_decimal(text)
-            if value is None or not 0 <= value <= 100:
-                errors[f"share-{y}"] = _("Give a percentage between 0 and 100.")
-            else:
-                wanted[y] = value / 100
+            try:
+                wanted[y] = parse_percent(text) / 100
+            except numbers.NumberError as err:
+                errors[f"share-{y}"] = err.message
         if ok and not errors:
             with audit.reason(form.reason.data):
                 services.set_path(

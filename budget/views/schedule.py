@@ -30,9 +30,8 @@ from budget.views.common import (
     chart_svg,
     edit_path,
     form_years,
-    parse_decimal,
 )
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_budget,
@@ -135,8 +134,12 @@ def rates():
             text = values[f"rate-{y}"].strip()
             if not text:
                 continue
-            value = parse_decimal(text)
-            if value is None or value <= 0 or value >= Decimal("1e8"):
+            try:
+                value = numbers.parse_decimal(text, max_int_digits=7, max_places=4)
+            except numbers.NumberError as err:
+                errors[f"rate-{y}"] = err.message
+                continue
+            if value is None or value <= 0:
                 errors[f"rate-{y}"] = _("Give the number of riel for one US dollar.")
             else:
                 wanted[y] = value.quantize(Decimal("0.0001"))

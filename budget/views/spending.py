@@ -29,7 +29,7 @@ from budget.views.common import (
     form_years,
     source_ids,
 )
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.auth.permissions import (
     can_edit_budget,
     roles_required,
@@ -94,10 +94,7 @@ def spending():
                 "success",
             )
             return redirect(url_for("budget.spending"))
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = numbers.query_int("page", minimum=1, default=1)
     stmt = (
         sa.select(Spending, Organisation.code.label("source"))
         .join(Organisation, Organisation.id == Spending.source_id)

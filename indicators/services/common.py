@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask_babel import gettext as _
+from leap_me import numbers
 
 
 class ValidationError(ValueError):
@@ -18,39 +18,15 @@ class ValidationError(ValueError):
 
 
 def parse_decimal(raw: Any, field: str = "value") -> Decimal | None:
-    """A Decimal from user input ("1,250", " 12.5 ", 3); None when empty.
+    """A Decimal from user input or a workbook cell ("1,250", " 12.5 ", 3); None when empty.
 
-    Thousands separators are accepted; anything else that is not a number is refused
-    with a message naming what was typed.
-    """
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        return Decimal(int(raw))
-    if isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, int):
-        value = Decimal(raw)
-    elif isinstance(raw, float):
-        value = Decimal(str(raw))
-    else:
-        text = str(raw).strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
-        if text == "":
-            return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            raise ValidationError(
-                _("“%(text)s” is not a number. Type digits only, e.g. 125 or 12.5.", text=raw),
-                field,
-            )
-    if not value.is_finite():
-        raise ValidationError(_("“%(text)s” is not a number.", text=raw), field)
-    if abs(value) >= Decimal(10) ** 14:
-        raise ValidationError(_("%(value)s is too large.", value=raw), field)
-    return value
+    The one number parser (leap_me.numbers) with the limits of an indicator figure: 14
+    digits before the decimal point, 6 after. Signs are allowed here: each caller says
+    in its own words why a negative figure is refused."""
+    try:
+        return numbers.parse_decimal(raw, max_int_digits=14, max_places=6, allow_negative=True)
+    except numbers.NumberError as err:
+        raise ValidationError(err.message, field) from None
 
 
 def quantize(value: Decimal, places: int = 6) -> Decimal:

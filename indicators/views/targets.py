@@ -21,7 +21,7 @@ from indicators.models import Frequency, Target
 from indicators.services import ValidationError
 from indicators.views import bp
 from indicators.views.common import load_indicator
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
@@ -120,7 +120,7 @@ def targets(code: str):
     span = services.plan_span(db.session)
     if version.measure == "text" or span is None:
         return render_template("indicators/targets.html", ind=indicator, v=version, span=span)
-    year = request.values.get("year", type=int)
+    year = numbers.query_int("year", minimum=1, maximum=9999, args=request.values)
     if version.frequency == Frequency.YEARLY or (year and not span[0] <= year <= span[1]):
         year = None
     rows, cols = _rows(version, span, year), _columns(version)
@@ -226,6 +226,6 @@ def target_history(code: str):
         )
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     )
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50)
+    page = db.paginate(stmt, page=numbers.query_int("page", minimum=1, default=1), per_page=50)
     rows = [(e, *_target_value(e)) for e in page.items]
     return render_template("indicators/target_history.html", ind=indicator, page=page, rows=rows)

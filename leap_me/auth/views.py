@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -26,18 +24,9 @@ from leap_me.auth.permissions import signed_in
 from leap_me.db import utcnow
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
+from leap_me.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only redirect to paths on this site, never to another host."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -86,17 +86,34 @@ def test_parse_amount_accepts(text, currency, expected):
 
 
 @pytest.mark.parametrize(
-    "value,currency,reason",
+    "value,currency,code",
     [
-        ("abc", "USD", "not a number"),
+        ("abc", "USD", "not_a_number"),
         ("-5", "USD", "negative"),
-        ("1.234", "USD", "decimals"),
-        ("10.5", "KHR", "decimals"),
-        ("NaN", "USD", "not a number"),
-        ("1e15", "USD", "too large"),
-        (1.5, "USD", "float"),
+        ("1.234", "USD", "too_many_places"),
+        ("10.5", "KHR", "too_many_places"),
+        ("410.5", "KHR", "too_many_places"),  # never rounded half up to 411
+        ("NaN", "USD", "not_a_number"),
+        ("sNaN", "USD", "not_a_number"),
+        ("Infinity", "USD", "not_a_number"),
+        ("1e15", "USD", "not_a_number"),
+        ("100000000000000", "USD", "too_large"),
+        ("12,50", "USD", "ambiguous"),  # was stored as 1250
+        ("1,2,3", "USD", "not_a_number"),  # was stored as 123
+        ("1_000", "USD", "not_a_number"),  # was stored as 1000
+        (float("nan"), "USD", "not_a_number"),
+        (1e20, "USD", "too_large"),
     ],
 )
-def test_parse_amount_refuses(value, currency, reason):
-    with pytest.raises(ValueError, match=reason):
+def test_parse_amount_refuses(value, currency, code):
+    from leap_me.numbers import NumberError
+
+    with pytest.raises(NumberError) as info:
         calc.parse_amount(value, currency)
+    assert info.value.code == code
+
+
+def test_parse_amount_cells_and_dashes():
+    assert calc.parse_amount(1.5, "USD") == D("1.5")  # a workbook float, via its repr
+    assert calc.parse_amount("-", "USD") == D("0")
+    assert calc.parse_amount("99999999999999.99", "USD") == D("99999999999999.99")

@@ -108,8 +108,8 @@ def test_planned_import_with_errors_writes_nothing_and_lists_every_problem(db, t
     assert "4 problems were found. Nothing was written." in page
     assert "No budget line has the code NOPE." in page
     assert "XX is not a funding source." in page
-    assert f"<td>Planned</td><td>{good_row}</td><td>H</td><td>Not a number.</td>" in page
-    assert f"<td>{good_row}</td><td>I</td><td>Too many decimals" in page
+    assert f"<td>Planned</td><td>{good_row}</td><td>H</td><td>“lots” is not a number." in page
+    assert f"<td>{good_row}</td><td>I</td><td>“12.345”: USD amounts have at most 2" in page
     assert db.session.scalar(sa.select(sa.func.sum(PlannedAmount.amount))) == before
 
 
@@ -141,7 +141,7 @@ def test_spending_upload_and_form(db, tiny, login, client):
         data={"line": "T-2", "source_id": moi, "year": 2026, "quarter": 3, "amount": "10.5"},
     )
     assert bad.status_code == 400
-    assert "Too many decimals" in bad.get_data(as_text=True)
+    assert "KHR amounts are whole riel, without decimal places." in bad.get_data(as_text=True)
     ok = client.post(
         "/budget/spending",
         data={"line": "T-2", "source_id": moi, "year": 2026, "quarter": 3, "amount": "405,000"},
@@ -163,7 +163,7 @@ def test_spending_upload_problems(db, tiny, login, client):
     page = r.get_data(as_text=True)
     assert "2031 is not a year of the plan." in page
     assert "The quarter must be 1, 2, 3 or 4." in page
-    assert "Amounts cannot be negative." in page
+    assert "“-3” is negative: give 0 or more." in page
     assert db.session.scalar(sa.select(sa.func.count(Spending.id))) == 4
 
 

@@ -115,6 +115,8 @@ def test_long_input_refused_before_parsing():
         ("1,234.5", "1234.5"),
         ("1,234,567.125", "1234567.125"),
         ("1.234", "1.234"),  # the decimal point is never a thousands separator
+        ("1,250", "1250"),  # a trailing zero: not 1.25 written with three places
+        ("12,000", "12000"),
         ("0,125", None),  # marker: refused, see below
         ("១,២៣៤.៥", "1234.5"),
         ("៥០", "50"),
@@ -182,7 +184,7 @@ def test_parse_decimal_accepts_cells(raw, expected):
         ("0,5", "ambiguous"),
         (",5", "ambiguous"),
         ("1,234", "ambiguous"),  # 1234 or 1.234: the field takes 3 places
-        ("12,500", "ambiguous"),
+        ("12,345", "ambiguous"),
         ("-5", "negative"),
         ("123456789012345", "too_large"),
         ("100000000000000", "too_large"),
