@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from budget.models import Category, PathMode
 from leap_me.forms import ReasonMixin
+from leap_me.number_fields import IntegerInput
 
 
 def _categories():
@@ -56,7 +57,7 @@ class PathForm(ReasonMixin, FlaskForm):
         validators=[DataRequired(), Length(max=10)],
         description=_l("The MoI's share of the first year's budget, e.g. 20."),
     )
-    full_ownership_year = IntegerField(
+    full_ownership_year = IntegerInput(
         _l("Year of full ownership"),
         validators=[DataRequired(), NumberRange(min=2000, max=2100)],
         description=_l("From this year on, the MoI carries the whole budget."),

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from indicators.models import AggSpace, AggTime, Direction, Frequency, Measure
 from leap_me.forms import MultiCheckboxField, ReasonMixin
+from leap_me.number_fields import IntegerInput
 
 CODE = Regexp(
     r"^[A-Z0-9][A-Z0-9.\-]*$", message=_l("Use capital letters, digits, dots and dashes.")
@@ -58,13 +58,13 @@ class IndicatorForm(ReasonMixin, FlaskForm):
     by_province = BooleanField(_l("Reported by province"))
     categories = MultiCheckboxField(_l("Disaggregations"), coerce=int)
     reporters = MultiCheckboxField(_l("Organisations that report it"), coerce=int)
-    threshold_green = IntegerField(
+    threshold_green = IntegerInput(
         _l("Green from (per cent of the target)"), default=90, validators=[NumberRange(0, 1000)]
     )
-    threshold_amber = IntegerField(
+    threshold_amber = IntegerInput(
         _l("Amber from (per cent of the target)"), default=60, validators=[NumberRange(0, 1000)]
     )
-    threshold_exceeded = IntegerField(
+    threshold_exceeded = IntegerInput(
         _l("Exceeded above (per cent of the target)"),
         default=120,
         validators=[NumberRange(0, 1000)],
@@ -131,7 +131,7 @@ class OptionForm(FlaskForm):
 
 
 class GenerateForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    year = IntegerInput(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
 
 
 class DeadlineForm(FlaskForm):

@@ -6,10 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from leap_me.forms import MultiCheckboxField, ReasonMixin
+from leap_me.number_fields import DecimalInput, IntegerInput
 from logframe.models import ACTIVITY_STATUS_TITLES
 
 REQUIRED_EN = _l("Write the statement in English.")
@@ -56,7 +55,7 @@ class ResultForm(ReasonMixin, FlaskForm):
 
 class MonitoringMixin:
     status = SelectField(_l("Status"), choices=status_choices, validators=[DataRequired()])
-    progress = IntegerField(
+    progress = IntegerInput(
         _l("Progress (%)"),
         validators=[
             InputRequired(_l("Give the progress, from 0 to 100.")),
@@ -79,9 +78,11 @@ class ActivityForm(MonitoringMixin, ResultForm):
     province_ids = MultiCheckboxField(_l("Provinces"), coerce=int)
     start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Give a date."))])
     end_date = DateField(_l("End date"), validators=[InputRequired(_l("Give a date."))])
-    cost = DecimalField(
+    cost = DecimalInput(
         _l("Estimated cost (USD)"),
         places=2,
+        max_int_digits=12,
+        allow_negative=True,  # NumberRange says it in its own words
         validators=[
             Optional(),
             NumberRange(min=0, message=_l("The cost must be zero or more.")),
@@ -97,7 +98,7 @@ class MilestoneForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(_l("Year"), validators=[Optional()])
+    year = IntegerInput(_l("Year"), validators=[Optional()])
     text_en = TextAreaField(_l("Milestone in English"), validators=[Length(max=2000)])
     text_km = TextAreaField(_l("Milestone in Khmer"), validators=[Length(max=2000)])
 
