@@ -3,7 +3,6 @@ by sheet, row and column; the caller writes only a clean report."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,8 @@ from budget.excel.common import (
     col_letter,
 )
 from budget.models import BudgetLine, PlannedAmount, Schedule
-from leap_me.numbers import NumberError
+from leap_me.exchange import Limits, WorkbookError, read_sheet
+from leap_me.numbers import NumberError, parse_int
 
 
 @dataclass
@@ -71,41 +71,30 @@ def reason_text(exc: ValueError) -> str:
     return _REASONS.get(str(exc), _REASONS["not a number"])()
 
 
-def _open(data: bytes):
-    from python_calamine import CalamineWorkbook
-
-    return CalamineWorkbook.from_filelike(io.BytesIO(data))
+LIMITS = Limits(max_rows=MAX_ROWS + 1, max_columns=MAX_COLUMNS)
 
 
 def _sheet(report: Report, data: bytes, name: str) -> list[list[Any]] | None:
+    """The sheet's rows, or None with the problem in the report. The workbook guard
+    (leap_me.exchange) refuses a hostile or broken file before any cell is loaded."""
     try:
-        wb = _open(data)
-    except Exception:  # any unreadable file is the same problem for the user
-        report.problems.append(Problem("", 0, "", _("The file is not a readable .xlsx workbook.")))
+        return read_sheet(data, name, LIMITS)
+    except WorkbookError as err:
+        row, column = 0, ""
+        if err.cell:
+            column = err.cell.rstrip("0123456789")
+            row = int(err.cell[len(column) :])
+        report.problems.append(Problem(err.sheet or "", row, column, err.message))
         return None
-    if name not in wb.sheet_names:
-        report.problems.append(
-            Problem(name, 0, "", _("The workbook has no sheet named %(name)s.", name=name))
-        )
+
+
+def _year(value: Any, years: list[int]) -> int | None:
+    """A year header or Year cell: a whole number of the plan (the one integer parser)."""
+    try:
+        year = parse_int(value, minimum=1, maximum=9999)
+    except NumberError:
         return None
-    sheet = wb.get_sheet_by_name(name)
-    # Check the size the sheet declares before reading a cell: a small compressed file
-    # can unpack into millions of cells.
-    if sheet.total_height > MAX_ROWS + 1 or sheet.total_width > MAX_COLUMNS:
-        report.problems.append(
-            Problem(
-                name,
-                0,
-                "",
-                _(
-                    "The sheet is too large: at most %(rows)d rows and %(cols)d columns.",
-                    rows=MAX_ROWS,
-                    cols=MAX_COLUMNS,
-                ),
-            )
-        )
-        return None
-    return sheet.to_python(skip_empty_area=False)
+    return year if year in years else None
 
 
 def _code(value: Any) -> str:
@@ -132,7 +121,8 @@ def read_planned(
         label = _code(head[c])
         if not label:
             continue
-        if not label.isdigit() or int(label) not in years:
+        year = _year(head[c], years)
+        if year is None:
             report.problems.append(
                 Problem(
                     PLANNED_SHEET,
@@ -142,7 +132,24 @@ def read_planned(
                 )  # fmt: skip
             )
             continue
-        year_cols[c] = int(label)
+        if year in year_cols.values():
+            first = next(col for col, y in year_cols.items() if y == year)
+            report.problems.append(
+                Problem(
+                    PLANNED_SHEET,
+                    1,
+                    col_letter(c),
+                    _(
+                        "Cells %(first)s1 and %(second)s1 are both headed %(year)s: keep one "
+                        "column per year.",
+                        first=col_letter(first),
+                        second=col_letter(c),
+                        year=year,
+                    ),
+                )
+            )
+            continue
+        year_cols[c] = year
     lines = {
         ln.code: ln
         for ln in session.scalars(
@@ -220,12 +227,17 @@ def read_spending(
             report.problems.append(Problem(SPENDING_SHEET, r, "B", _(
                 "%(code)s is not a funding source.", code=source or "—")))  # fmt: skip
             bad = True
-        year_text, quarter_text = _code(row[2]), _code(row[3])
-        if not year_text.isdigit() or int(year_text) not in years:
+        year_text = _code(row[2])
+        year = _year(row[2], years)
+        try:
+            quarter = parse_int(row[3], minimum=1, maximum=4)
+        except NumberError:
+            quarter = None
+        if year is None:
             report.problems.append(Problem(SPENDING_SHEET, r, "C", _(
                 "%(value)s is not a year of the plan.", value=year_text or "—")))  # fmt: skip
             bad = True
-        if quarter_text not in ("1", "2", "3", "4"):
+        if quarter is None:
             report.problems.append(Problem(SPENDING_SHEET, r, "D", _(
                 "The quarter must be 1, 2, 3 or 4.")))  # fmt: skip
             bad = True
@@ -243,7 +255,7 @@ def read_spending(
                 bad = True
         if bad:
             continue
-        key = (code, source, int(year_text), int(quarter_text))
+        key = (code, source, year, quarter)
         if key in seen:
             report.problems.append(Problem(SPENDING_SHEET, r, "A", _(
                 "This line, source and quarter appear twice.")))  # fmt: skip

@@ -1,0 +1,479 @@
+"""The one workbook guard every upload uses: refuse a hostile or broken .xlsx before any
+cell is loaded, with bounded memory, then read it with python-calamine.
+
+An .xlsx file is a zip of XML parts. A few hundred bytes of it can declare a sheet of
+17 billion cells (``A1`` and ``XFD1048576``), unpack into gigabytes (a zip bomb) or hold
+millions of shared strings, and a reader that builds the sheet first and checks its size
+afterwards runs out of memory. So :func:`check_workbook` looks at the file in this order,
+each step with a fixed memory ceiling, and stops at the first problem:
+
+1. the size of the upload, and that it is not empty;
+2. the magic bytes: an old ``.xls`` (OLE2) or an OpenDocument ``.ods`` is refused with
+   "save it as .xlsx"; anything else that is not a zip is "not a readable workbook";
+3. the zip directory: number of entries, declared total uncompressed size and the
+   compression ratio of each large entry (a zip bomb);
+4. macros: a ``vbaProject.bin`` part or a macro-enabled content type (``.xlsm``);
+5. each worksheet, streamed through expat in 64 KiB chunks (no tree is built): the
+   declared ``<dimension>`` and every cell reference against the row, column and cell
+   caps, and formula cells without a saved value (they would read as empty);
+6. the shared strings: the declared ``count``/``uniqueCount`` and a streamed count of
+   ``<si>`` items against a cap.
+
+Bytes actually inflated are counted too, so a zip whose directory lies about sizes stops
+at the limit, and a damaged deflate stream is "not a readable workbook", never a 500.
+Only then does python-calamine open the file. Every refusal is a :class:`WorkbookError`
+with a message in the user's language (and the cell, when there is one).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Any
+from xml.parsers import expat
+
+from flask_babel import gettext as _
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted .xlsx
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument"
+MACRO_TYPES = (
+    "application/vnd.ms-excel.sheet.macroenabled",
+    "application/vnd.ms-office.vbaproject",
+    "application/vnd.ms-excel.addin.macroenabled",
+    "application/vnd.ms-excel.template.macroenabled",
+)
+CHUNK = 64 * 1024
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+MAX_EXCEL_COLUMNS = 16384
+MAX_EXCEL_ROWS = 1_048_576
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an upload may hold. The defaults suit a planning workbook."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_entries: int = 200
+    max_uncompressed: int = 100 * 1024 * 1024
+    max_ratio: int = 200  # uncompressed / compressed, for entries above ratio_floor
+    ratio_floor: int = 1024 * 1024
+    max_rows: int = 5001
+    max_columns: int = 200
+    max_cells: int = 500_000
+    max_shared_strings: int = 500_000
+    max_part: int = 2 * 1024 * 1024  # [Content_Types].xml and other small parts
+
+
+class WorkbookError(ValueError):
+    """A workbook that was refused, with a translated message (and the cell, if any)."""
+
+    def __init__(self, message: str, cell: str | None = None, sheet: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.cell = cell
+        self.sheet = sheet
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Stop(Exception):
+    """Raised from inside an expat handler to stop the scan at once."""
+
+    def __init__(self, error: WorkbookError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def col_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _col_index(letters: str) -> int:
+    """A → 1, Z → 26, AA → 27, XFD → 16384."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    match = _REF.fullmatch(ref.strip().upper())
+    if not match:
+        return None
+    return int(match.group(2)), _col_index(match.group(1))
+
+
+def unreadable() -> WorkbookError:
+    return WorkbookError(_("The file is not a readable .xlsx workbook."))
+
+
+def _too_big(limits: Limits, rows: int, cols: int, sheet: str) -> WorkbookError:
+    return WorkbookError(
+        _(
+            "The sheet %(sheet)s is too large: it reaches %(cell)s, and a sheet may have at "
+            "most %(rows)d rows and %(cols)d columns (%(last)s).",
+            sheet=sheet,
+            cell=f"{col_letter(cols - 1)}{rows}",
+            rows=limits.max_rows,
+            cols=limits.max_columns,
+            last=f"{col_letter(limits.max_columns - 1)}{limits.max_rows}",
+        ),
+        sheet=sheet,
+    )
+
+
+# --- the zip -------------------------------------------------------------------------
+
+
+def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A small part, inflated with a hard ceiling whatever its header says."""
+    out = bytearray()
+    with zf.open(info) as fh:
+        while chunk := fh.read(CHUNK):
+            out += chunk
+            if len(out) > limit:
+                raise WorkbookError(
+                    _("The workbook has a part larger than the limit of %(mb)d MB.",
+                      mb=max(1, limit // (1024 * 1024)))  # fmt: skip
+                )
+    return bytes(out)
+
+
+class _Budget:
+    """Bytes inflated so far, across every part, against the total limit."""
+
+    def __init__(self, limits: Limits):
+        self.left = limits.max_uncompressed
+        self.limits = limits
+
+    def take(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise WorkbookError(
+                _("The workbook unpacks to more than %(mb)d MB, the limit.",
+                  mb=self.limits.max_uncompressed // (1024 * 1024))  # fmt: skip
+            )
+
+
+def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parser, budget: _Budget) -> None:
+    with zf.open(info) as fh:
+        while chunk := fh.read(CHUNK):
+            budget.take(len(chunk))
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
+
+def _new_parser():
+    parser = expat.ParserCreate()
+    parser.buffer_text = False
+
+    def refuse_dtd(*_args):  # an xlsx part never has a DTD: no entity tricks
+        raise _Stop(unreadable())
+
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    return parser
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+# --- the worksheet scan --------------------------------------------------------------
+
+
+class _SheetScan:
+    """Streams one worksheet: dimension, cell references, formulas without a value."""
+
+    def __init__(self, sheet: str, limits: Limits):
+        self.sheet = sheet
+        self.limits = limits
+        self.row = 0
+        self.col = 0
+        self.cells = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.in_cell: str | None = None
+        self.has_formula = False
+        self.in_value = False
+        self.value_seen = False
+
+    def _check(self, row: int, col: int) -> None:
+        if row > self.limits.max_rows or col > self.limits.max_columns:
+            raise _Stop(_too_big(self.limits, row, col, self.sheet))
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _local(name)
+        if tag == "c":
+            ref = attrs.get("r")
+            pos = _parse_ref(ref) if ref else None
+            if ref and pos is None:
+                raise _Stop(unreadable())
+            if pos is None:
+                pos = (self.row or 1, self.col + 1)
+            row, col = pos
+            self.col = col
+            self._check(row, col)
+            self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+            self.cells += 1
+            if self.cells > self.limits.max_cells:
+                raise _Stop(
+                    WorkbookError(
+                        _("The sheet %(sheet)s has more than %(n)d cells, the limit.",
+                          sheet=self.sheet, n=self.limits.max_cells),  # fmt: skip
+                        sheet=self.sheet,
+                    )
+                )
+            self.in_cell = f"{col_letter(col - 1)}{row}"
+            self.has_formula = False
+            self.value_seen = False
+        elif tag == "row":
+            r = attrs.get("r")
+            if r is not None:
+                if not r.isascii() or not r.isdigit() or len(r) > 7:
+                    raise _Stop(unreadable())
+                self.row = int(r)
+            else:
+                self.row += 1
+            self.col = 0
+            self._check(self.row, 1)
+        elif tag == "dimension":
+            ref = attrs.get("ref", "")
+            last = ref.split(":")[-1] if ref else ""
+            pos = _parse_ref(last) if last else None
+            if pos is not None:
+                self._check(*pos)
+        elif tag == "f" and self.in_cell:
+            self.has_formula = True
+        elif tag in ("v", "is") and self.in_cell:
+            self.in_value = True
+
+    def text(self, data: str) -> None:
+        if self.in_value and data.strip():
+            self.value_seen = True
+
+    def end(self, name: str) -> None:
+        tag = _local(name)
+        if tag in ("v", "is"):
+            self.in_value = False
+        elif tag == "c" and self.in_cell:
+            if self.has_formula and not self.value_seen:
+                raise _Stop(
+                    WorkbookError(
+                        _(
+                            "Cell %(cell)s of sheet %(sheet)s holds a formula without a saved "
+                            "value. Open the file in Excel or LibreOffice, save it, and upload "
+                            "it again (or type the number instead of the formula).",
+                            cell=self.in_cell,
+                            sheet=self.sheet,
+                        ),
+                        cell=self.in_cell,
+                        sheet=self.sheet,
+                    )
+                )
+            self.in_cell = None
+
+
+def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget) -> None:
+    scan = _SheetScan(sheet, limits)
+    parser = _new_parser()
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.CharacterDataHandler = scan.text
+    _stream(zf, info, parser, budget)
+
+
+def _scan_shared_strings(zf, info, limits: Limits, budget: _Budget) -> None:
+    count = 0
+    too_many = WorkbookError(
+        _("The workbook has more than %(n)d different texts, the limit.",
+          n=limits.max_shared_strings)  # fmt: skip
+    )
+
+    def start(name, attrs):
+        nonlocal count
+        tag = _local(name)
+        if tag == "sst":
+            for key in ("count", "uniqueCount"):
+                declared = attrs.get(key, "0")
+                if not (declared.isascii() and declared.isdigit()):
+                    raise _Stop(unreadable())
+                if len(declared) > 9 or int(declared) > limits.max_shared_strings:
+                    raise _Stop(too_many)
+        elif tag == "si":
+            count += 1
+            if count > limits.max_shared_strings:
+                raise _Stop(too_many)
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    _stream(zf, info, parser, budget)
+
+
+# --- names of the sheets -------------------------------------------------------------
+
+
+def _sheet_names(zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
+    """{zip entry of a worksheet: the sheet's name}, from workbook.xml and its rels."""
+    names: dict[str, str] = {}
+    try:
+        wb = _read_part(zf, zf.getinfo("xl/workbook.xml"), limits.max_part)
+        rels = _read_part(zf, zf.getinfo("xl/_rels/workbook.xml.rels"), limits.max_part)
+    except KeyError:
+        return names
+    by_id: dict[str, str] = {}
+    targets: dict[str, str] = {}
+
+    def wb_start(name, attrs):
+        if _local(name) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), None)
+            if rid:
+                by_id[rid] = attrs.get("name", "")
+
+    def rel_start(name, attrs):
+        if _local(name) == "Relationship" and attrs.get("Id"):
+            target = attrs.get("Target", "").lstrip("/")
+            targets[attrs["Id"]] = target if target.startswith("xl/") else "xl/" + target
+
+    for data, handler in ((wb, wb_start), (rels, rel_start)):
+        parser = _new_parser()
+        parser.StartElementHandler = handler
+        parser.Parse(data, True)
+    for rid, sheet in by_id.items():
+        if rid in targets:
+            names[targets[rid]] = sheet
+    return names
+
+
+# --- the guard -----------------------------------------------------------------------
+
+
+def check_workbook(data: bytes, limits: Limits | None = None) -> None:
+    """Refuse (WorkbookError) a file that is not a safe, readable .xlsx within ``limits``.
+
+    Reads nothing into cells: only the zip directory and streamed XML."""
+    limits = limits or Limits()
+    if not data:
+        raise WorkbookError(_("The file is empty."))
+    if len(data) > limits.max_bytes:
+        raise WorkbookError(
+            _("The file is larger than the limit of %(mb)d MB.",
+              mb=limits.max_bytes // (1024 * 1024))  # fmt: skip
+        )
+    if data.startswith(OLE2_MAGIC):
+        raise WorkbookError(
+            _(
+                "This is an old Excel workbook (.xls) or a password-protected one. Open it in "
+                "Excel or LibreOffice, save it as “Excel Workbook (.xlsx)” without a password, "
+                "and upload that file."
+            )
+        )
+    if data.startswith(EMPTY_ZIP_MAGIC):
+        raise unreadable()
+    if not data.startswith(ZIP_MAGIC):
+        raise unreadable()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_zip(zf, limits)
+    except WorkbookError:
+        raise
+    except _Stop as stop:
+        raise stop.error from None
+    except (zipfile.BadZipFile, zlib.error, expat.ExpatError, EOFError, OSError, ValueError,
+            NotImplementedError, KeyError, RuntimeError):  # fmt: skip
+        raise unreadable() from None
+
+
+def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
+    infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        raise WorkbookError(
+            _("The workbook has %(n)d parts; at most %(max)d are accepted.", n=len(infos),
+              max=limits.max_entries)  # fmt: skip
+        )
+    names = {i.filename for i in infos}
+    if "mimetype" in names:
+        head = _read_part(zf, zf.getinfo("mimetype"), 200)
+        if head.startswith(ODS_MIMETYPE):
+            raise WorkbookError(
+                _(
+                    "This is an OpenDocument spreadsheet (.ods). Open it in LibreOffice or "
+                    "Excel, save it as “Excel Workbook (.xlsx)”, and upload that file."
+                )
+            )
+    declared = sum(i.file_size for i in infos)
+    if declared > limits.max_uncompressed:
+        raise WorkbookError(
+            _("The workbook unpacks to more than %(mb)d MB, the limit.",
+              mb=limits.max_uncompressed // (1024 * 1024))  # fmt: skip
+        )
+    for i in infos:
+        if i.file_size > limits.ratio_floor and i.file_size > limits.max_ratio * max(
+            1, i.compress_size
+        ):
+            raise WorkbookError(
+                _("The workbook is compressed suspiciously well (a “zip bomb”) and is refused.")
+            )
+        if i.flag_bits & 0x1:
+            raise WorkbookError(
+                _("The workbook is password-protected. Save it without a password and upload it.")
+            )
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise unreadable()
+    types = _read_part(zf, zf.getinfo("[Content_Types].xml"), limits.max_part).lower()
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
+        t.encode() in types for t in MACRO_TYPES
+    ):
+        raise WorkbookError(
+            _(
+                "The workbook contains macros (.xlsm). Save it as “Excel Workbook (.xlsx)”, "
+                "which has no macros, and upload that file."
+            )
+        )
+    budget = _Budget(limits)
+    sheet_names = _sheet_names(zf, limits)
+    for info in infos:
+        name = info.filename
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            sheet = sheet_names.get(name) or name.rsplit("/", 1)[-1].removesuffix(".xml")
+            _scan_sheet(zf, info, sheet, limits, budget)
+        elif name == "xl/sharedStrings.xml":
+            _scan_shared_strings(zf, info, limits, budget)
+
+
+def read_sheet(
+    data: bytes, sheet: str, limits: Limits | None = None
+) -> list[list[Any]]:
+    """The rows of ``sheet`` (cells as python-calamine gives them), after the guard.
+
+    Raises WorkbookError when the file is refused or has no such sheet."""
+    limits = limits or Limits()
+    check_workbook(data, limits)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if sheet not in wb.sheet_names:
+            raise WorkbookError(
+                _("The workbook has no sheet named %(name)s.", name=sheet), sheet=sheet
+            )
+        ws = wb.get_sheet_by_name(sheet)
+        if ws.total_height > limits.max_rows or ws.total_width > limits.max_columns:
+            raise _too_big(limits, ws.total_height, ws.total_width, sheet)
+        return ws.to_python(skip_empty_area=False)
+    except WorkbookError:
+        raise
+    except Exception:  # noqa: BLE001 - whatever calamine raises, it is the same for the user
+        raise unreadable() from None
