@@ -1,4 +1,5 @@
 """The workbook guard: hostile or broken files are refused before any cell is loaded."""
+# ruff: noqa: E501 - OOXML fixtures are clearer on one line each
 
 from __future__ import annotations
 
