@@ -78,10 +78,11 @@ def login():
             user.last_login_dt = utcnow()
             services.start_session(db.session, user, request.headers.get("User-Agent", ""), remote)
             db.session.commit()
+            lang = session.get("lang")  # chosen on the sign-in page: keep it
             session.clear()
             login_user(user, remember=form.remember.data)
-            if user.locale:
-                session["lang"] = user.locale
+            if user.locale or lang:
+                session["lang"] = user.locale or lang
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif request.method == "POST":
         status = 400

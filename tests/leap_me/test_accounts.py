@@ -402,3 +402,10 @@ def test_behind_a_trusted_proxy_the_clients_address_counts(database_url, _schema
     assert ok.status_code == 302
     addresses = set(db.session.scalars(sa.select(LoginAttempt.remote_addr)))
     assert addresses == {"203.0.113.9", "198.51.100.4"}
+
+
+def test_the_language_chosen_before_sign_in_is_kept(client, db):
+    """The new session (session.clear() on sign-in) keeps the sign-in page's language."""
+    client.post("/language", data={"lang": "km"})
+    client.post("/login", data={"username": "viewer", "password": PASSWORD})
+    assert 'lang="km"' in client.get("/").get_data(as_text=True)
