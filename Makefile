@@ -34,12 +34,9 @@ extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k L_ --no-location --sort-output -o leap_me/translations/messages.pot .
 	$(BIN)/pybabel update -i leap_me/translations/messages.pot -d leap_me/translations --no-fuzzy-matching --ignore-obsolete
 
+## One process: migrate, seed an empty database, list the demo accounts, serve (gunicorn).
 run: install
-	@$(BIN)/leap-me db upgrade >/dev/null
-	@$(BIN)/leap-me seed --if-empty
-	@$(BIN)/leap-me demo-accounts
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
-	@$(BIN)/leap-me run --host 127.0.0.1 --port $(PORT)
+	@$(BIN)/leap-me run --setup --host 127.0.0.1 --port $(PORT)
 
 test: $(TSTAMP) translations
 	$(BIN)/ruff check .

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
@@ -17,6 +16,9 @@ from budget.calc import KHR, USD, ZERO
 from budget.models import BudgetLine, ExchangeRate, FundingSource, PlannedAmount, Schedule, Spending
 from logframe import services as logframe
 from stakeholders.models import Organisation
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, not when the app starts
+    import pandas as pd
 
 MOI = "MOI"
 
@@ -57,6 +59,8 @@ def _both(usd: Decimal, khr: Decimal, rate: Decimal | None) -> tuple[Decimal, De
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     if "amount" in df:
         df["amount"] = df["amount"].astype(object)

@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_web(app)
     register_commands(app)
     return app
 
@@ -44,6 +45,7 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SEEDS_DIR"] = str(ROOT / "seeds")
     if test_config:
         app.config.from_mapping(test_config)
+    config.secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 def register_extensions(app: Flask) -> None:
@@ -73,17 +75,13 @@ def register_extensions(app: Flask) -> None:
     _load_models()
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from leap_me.auth.models import User
+    def load_user(session_id: str):
+        """The cookie holds only a server-side session's random id (see UserSession)."""
+        from flask import current_app
 
-        ident, _sep, stamp = user_id.partition(":")
-        try:
-            user = db.session.get(User, int(ident))
-        except ValueError:
-            return None
-        if user is None or user.password_hash[-16:] != stamp:
-            return None  # the password changed since this session began
-        return user
+        from leap_me.auth.services import user_for_session
+
+        return user_for_session(db.session, session_id, current_app.config["SESSION_IDLE_DAYS"])
 
 
 def _load_models() -> None:
@@ -153,6 +151,12 @@ def register_template_helpers(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def register_web(app: Flask) -> None:
+    from leap_me import web
+
+    web.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

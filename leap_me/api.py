@@ -26,9 +26,10 @@ def _authenticate() -> None:
     user = user_for_token(db.session, raw.strip())
     if user is None:
         abort(401, description=_("The API token is not valid, or was revoked."))
-    db.session.commit()  # last_used_dt
-    # Flask-Login reads the user of this request from g; the session cookie is ignored.
+    # Flask-Login reads the user of this request from g; the session cookie is ignored
+    # (set before the commit, whose audit hook asks who the user is).
     g._login_user = user
+    db.session.commit()  # last_used_dt
 
 
 def api_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:

@@ -8,8 +8,11 @@ foreign-key order so that a restore can insert them as they arrive.
 from __future__ import annotations
 
 import base64
+import binascii
 import gzip
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -55,7 +58,24 @@ def _decoder(column: sa.Column):
         return Decimal
     if isinstance(t, sa.LargeBinary):
         return base64.b64decode
+    if isinstance(t, sa.Integer):
+        return _whole
+    if isinstance(t, sa.Boolean):
+        return _boolean
     return None
+
+
+def _whole(value: Any) -> int:
+    """SQLite would keep "12x" in an integer column: refuse anything but a JSON integer."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
 
 
 def _tables() -> list[sa.Table]:
@@ -111,13 +131,58 @@ def _write(conn: sa.Connection, fh: IO[bytes], progress=None) -> dict[str, int]:
     return counts
 
 
+def write_backup_file(session: so.Session, path: Path, progress=None) -> dict[str, int]:
+    """Write a backup to ``path``, readable by its owner only (it holds password hashes
+    and personal data).
+
+    The rows go to a new 0600 file beside the target, which then replaces the target
+    by a rename: an existing file's mode is not kept, a symbolic link at ``path`` is
+    replaced rather than followed, and a failed backup leaves the old file as it was.
+    Raises OSError with a readable message (missing folder, no permission)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist; create it first")
+    if path.is_dir() and not path.is_symlink():
+        raise IsADirectoryError(f"{path} is a folder; give a file name")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            counts = write_backup(session, fh, progress)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress_oserror():
+            os.unlink(tmp)
+        raise
+    return counts
+
+
+class _suppress_oserror:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        return exc_type is not None and issubclass(exc_type, OSError)
+
+
 def _lines(path: Path) -> Iterator[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             try:
-                yield json.loads(line)
+                item = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise RestoreError(f"line {number}: not valid JSON ({exc.msg})") from exc
+            if number > 1 and not (
+                isinstance(item, dict)
+                and isinstance(item.get("t"), str)
+                and isinstance(item.get("r"), dict)
+            ):
+                raise RestoreError(
+                    f'line {number}: not a row (expected {{"t": table, "r": {{column: value}}}})'
+                )
+            yield item
 
 
 def is_database_empty(session: so.Session) -> bool:
@@ -149,8 +214,19 @@ def restore(session: so.Session, path: Path) -> dict[str, int]:
     try:
         return _restore(session, path)
     except RestoreError:
+        session.rollback()
         raise
-    except (sa.exc.DBAPIError, EOFError, OSError, KeyError, TypeError, ValueError) as exc:
+    except (
+        sa.exc.DBAPIError,
+        sa.exc.StatementError,
+        EOFError,
+        OSError,
+        KeyError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        gzip.BadGzipFile,
+    ) as exc:
         session.rollback()
         detail = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
         raise RestoreError(
@@ -171,10 +247,16 @@ def _restore(session: so.Session, path: Path) -> dict[str, int]:
     ):
         raise RestoreError(f"{path} is not a LEAP M&E backup of version {VERSION}")
     here = _revision(session)
-    if header.get("revision") and here and header["revision"] != here:
+    theirs = header.get("revision")
+    if theirs is None and here is not None:
         raise RestoreError(
-            f"the backup was made at migration {header['revision']} but this database is at "
-            f"{here}: restore into a database migrated to the same revision"
+            f"{path} does not say which migration its database was at, so it cannot be "
+            f"checked against this database (at {here})"
+        )
+    if theirs != here:
+        raise RestoreError(
+            f"the backup was made at migration {theirs} but this database is at "
+            f"{here or 'no migration'}: restore into a database migrated to the same revision"
         )
     if not is_database_empty(session):
         raise RestoreError("the database is not empty: restore only into an empty database")
@@ -195,15 +277,18 @@ def _restore(session: so.Session, path: Path) -> dict[str, int]:
             counts[current] = counts.get(current, 0) + len(batch)
             batch.clear()
 
-    for item in lines:
+    for number, item in enumerate(lines, start=2):
         name, row = item["t"], item["r"]
         if name not in tables:
-            raise RestoreError(f"unknown table {name!r} in the backup")
+            raise RestoreError(f"line {number}: unknown table {name!r} in the backup")
+        if unknown := set(row) - set(tables[name].columns.keys()):
+            raise RestoreError(
+                f"line {number}: table {name} has no column {', '.join(sorted(unknown))}"
+            )
         if name != current or len(batch) >= BATCH:
             flush()
             current = name
-        dec = decoders[name]
-        row = {k: (dec[k](v) if v is not None and k in dec else v) for k, v in row.items()}
+        row = _decode_row(decoders[name], row, number, name)
         held = {c: row[c] for c in deferred.get(name, ()) if row.get(c) is not None}
         if held:
             # Columns with an onupdate default keep their restored value on the update.
@@ -218,6 +303,8 @@ def _restore(session: so.Session, path: Path) -> dict[str, int]:
             row.update(dict.fromkeys(held))
         batch.append(row)
     flush()
+    if not counts:
+        raise RestoreError(f"{path} holds no rows: it is not a complete backup")
     for name, updates in later.items():
         table = tables[name]
         for values in updates:
@@ -229,6 +316,35 @@ def _restore(session: so.Session, path: Path) -> dict[str, int]:
             )
     _reset_sequences(session)
     return counts
+
+
+def _decode_row(dec: dict, row: dict, number: int, table: str) -> dict:
+    out = {}
+    for key, value in row.items():
+        if value is None or key not in dec:
+            out[key] = value
+            continue
+        try:
+            out[key] = dec[key](value)
+            if isinstance(out[key], Decimal) and not out[key].is_finite():
+                raise ValueError(value)
+        except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:
+            raise RestoreError(
+                f"line {number}: {table}.{key} holds {str(value)[:40]!r}, which is not a "
+                f"valid {_kind(dec[key])}"
+            ) from exc
+    return out
+
+
+def _kind(decoder) -> str:
+    return {
+        datetime.fromisoformat: "date and time",
+        date.fromisoformat: "date",
+        Decimal: "number",
+        base64.b64decode: "base64 value",
+        _whole: "whole number",
+        _boolean: "true or false",
+    }.get(decoder, "value")
 
 
 def _reset_sequences(session: so.Session) -> None:

@@ -69,9 +69,14 @@ def users_group() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--org", "org_code", help="Organisation code (required for partners).")
 @click.option("--full-name", default="")
+@click.option("--email", default="")
 @with_appcontext
-def users_create(username: str, role: str, org_code: str | None, full_name: str) -> None:
-    """Create a user; the password is read from standard input."""
+def users_create(
+    username: str, role: str, org_code: str | None, full_name: str, email: str
+) -> None:
+    """Create a user; the password is read from standard input.
+
+    The same rules as the administrator's new-user form apply (one validator)."""
     from leap_me.auth.services import AccountError, create_user
     from leap_me.extensions import db
     from stakeholders.models import Organisation
@@ -86,9 +91,12 @@ def users_create(username: str, role: str, org_code: str | None, full_name: str)
         if org_id is None:
             raise click.ClickException(f"No organisation has the code {org_code}.")
     try:
-        user = create_user(db.session, username, role, password, org_id, full_name=full_name)
+        user = create_user(
+            db.session, username, role, password, org_id, full_name=full_name, email=email
+        )
     except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+        lines = [f"{field or 'account'}: {msg}" for field, msg in exc.errors.items()]
+        raise click.ClickException("Nothing was created.\n  " + "\n  ".join(lines)) from exc
     db.session.commit()
     click.echo(f"User {user.username} created with role {user.role}.")
 
@@ -104,11 +112,10 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(username: str, name: str) -> None:
     """Create an API token; the token is printed as the last line."""
-    from leap_me.auth.models import User
-    from leap_me.auth.services import create_token
+    from leap_me.auth.services import create_token, user_by_name
     from leap_me.extensions import db
 
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = user_by_name(db.session, username)
     if user is None:
         raise click.ClickException(f"No user is called {username}.")
     _token, raw = create_token(db.session, user, name)
@@ -122,13 +129,13 @@ def tokens_create(username: str, name: str) -> None:
 @with_appcontext
 def backup_command(output: str) -> None:
     """Write the whole database to a compressed file."""
-    from leap_me.backup import write_backup
+    from leap_me.backup import write_backup_file
     from leap_me.extensions import db
 
-    # The file holds password hashes and personal data: readable by its owner only.
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        counts = write_backup(db.session, fh)
+    try:
+        counts = write_backup_file(db.session, Path(output))
+    except OSError as exc:
+        raise click.ClickException(f"No backup was written: {exc}") from exc
     click.echo(f"Backup written to {output}: {sum(counts.values())} rows in {len(counts)} tables.")
 
 
@@ -149,6 +156,81 @@ def restore_command(path: str) -> None:
     click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables.")
 
 
+def setup_demo(app: Flask, echo=click.echo) -> None:
+    """What ``make run`` needs before serving, in this one process: migrate, seed an empty
+    database, print the demo accounts."""
+    from flask_migrate import upgrade
+
+    from leap_me import seeding
+    from leap_me.extensions import db
+
+    with app.app_context():
+        import logging
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        upgrade()
+        if seeding.is_empty(db.session):
+            counts = seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]))
+            db.session.commit()
+            echo("Seed loaded: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+        url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        echo(f"Database: {url.render_as_string(hide_password=True)}")
+        echo("Demo accounts (change them before real use):")
+        for username, password, role in seeding.demo_accounts(Path(app.config["SEEDS_DIR"])):
+            echo(f"  {role:<9} {username:<12} password: {password}")
+        db.session.remove()
+        db.engine.dispose()  # no connection may cross into the forked workers
+
+
+def serve(app: Flask, host: str, port: int, workers: int, timeout: int = 60) -> None:
+    """Serve with gunicorn, the server a ministry deploys; workers fork from this process,
+    so the application is built once."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("timeout", timeout)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("forwarded_allow_ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@click.command("run")
+@click.option("--host", "-h", default="127.0.0.1", show_default=True)
+@click.option("--port", "-p", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    "-w",
+    default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")),
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes (WEB_CONCURRENCY).",
+)
+@click.option("--setup", is_flag=True, help="Migrate, seed an empty database and list accounts.")
+@click.option("--debug", is_flag=True, help="Werkzeug's development server with reloading.")
+@click.pass_context
+def run_command(ctx, host: str, port: int, workers: int, setup: bool, debug: bool) -> None:
+    """Serve LEAP M&E with gunicorn (the development server only with --debug)."""
+    from flask.cli import ScriptInfo
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    if setup and not (debug and os.environ.get("WERKZEUG_RUN_MAIN")):
+        setup_demo(app)
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    if debug:
+        from werkzeug.serving import run_simple
+
+        app.debug = True
+        run_simple(host, port, app, use_reloader=True, use_debugger=True, threaded=True)
+    else:
+        serve(app, host, port, workers)
+
+
 def register(app: Flask) -> None:
     for cmd in (
         seed_command,
@@ -159,3 +241,7 @@ def register(app: Flask) -> None:
         restore_command,
     ):
         app.cli.add_command(cmd)
+
+
+# Replaces Flask's own ``run`` (always the development server) in this group.
+main.add_command(run_command)

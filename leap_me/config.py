@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -53,6 +54,48 @@ def from_environment(instance_path: str) -> dict:
         "LANGUAGES": ("en", "km"),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Failed sign-ins from one address across all usernames within the lockout window.
+        "LOGIN_MAX_ADDRESS_FAILURES": int(os.environ.get("LEAP_LOGIN_MAX_ADDRESS_FAILURES", "15")),
+        # A server-side session unused for this many days ends (see auth.models.UserSession).
+        # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted;
+        # without it every sign-in behind a proxy has the proxy's address.
+        "PROXY_COUNT": int(os.environ.get("LEAP_PROXY_COUNT", "0")),
+        "SESSION_IDLE_DAYS": int(os.environ.get("LEAP_SESSION_IDLE_DAYS", "30")),
+        "REMEMBER_COOKIE_DURATION": timedelta(
+            days=int(os.environ.get("LEAP_SESSION_IDLE_DAYS", "30"))
+        ),
         "PAGE_SIZE": 25,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def secure_sqlite_file(uri: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), before SQLite
+    creates it with the umask's 0644: it holds password hashes and personal data.
+    SQLite gives its journal and WAL files the database file's mode. A file made
+    world-readable by an older version is tightened."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    if url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        try:
+            if path.stat().st_mode & 0o077 and path.owner() == _whoami():
+                path.chmod(0o600)
+        except (OSError, KeyError):
+            pass  # not ours to change; the deployment guide says how to set it
+    else:
+        os.close(fd)
+
+
+def _whoami() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name

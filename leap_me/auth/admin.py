@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from leap_me.auth import services
 from leap_me.auth.forms import UserForm
 from leap_me.auth.models import User
 from leap_me.auth.permissions import roles_required
@@ -42,27 +43,73 @@ def users():
     return render_template("admin/users.html", listing=listing, page=page, roles=list(Role))
 
 
+def _form_data(form: UserForm) -> services.AccountData:
+    return services.AccountData(
+        username=form.username.data or "",
+        role=form.role.data or "",
+        password=form.password.data or "",
+        organisation_id=form.organisation_id.data or None,
+        full_name=(form.full_name.data or "").strip(),
+        email=(form.email.data or "").strip(),
+    )
+
+
 def _validate_user_form(form: UserForm, user: User | None) -> bool:
-    ok = form.validate_on_submit()
-    if not ok:
+    """The form's own checks, then the rules every account obeys (shared with the
+    command line), then, for an edit, the rules that keep an administrator in charge."""
+    if not form.validate_on_submit():
         return False
-    org_id = form.organisation_id.data or None
-    if form.role.data == Role.PARTNER and not org_id:
-        form.organisation_id.errors = [_("A partner reporter must belong to an organisation.")]
-        ok = False
-    clash = db.session.scalar(sa.select(User.id).where(User.username == form.username.data.strip()))
-    if clash and (user is None or clash != user.id):
-        form.username.errors = [
-            _("The username %(name)s is already taken.", name=form.username.data)
-        ]
-        ok = False
-    if user is None and not form.password.data:
-        form.password.errors = [_("Give the new user a password.")]
-        ok = False
-    if user is not None and user.id == current_user.id and form.role.data != Role.ADMIN:
-        form.role.errors = [_("You cannot take the administrator role from yourself.")]
-        ok = False
-    return ok
+    errors = services.account_errors(db.session, _form_data(form), user)
+    if user is not None:
+        errors.update(
+            services.admin_change_errors(
+                db.session,
+                current_user._get_current_object(),
+                user,
+                form.role.data,
+                bool(form.is_enabled.data),
+            )
+        )
+    for name, message in errors.items():
+        getattr(form, name, form.username).errors = [message]
+    return not errors
+
+
+def _warnings(form: UserForm, user: User) -> list[str]:
+    """What an edit takes away and must be confirmed first."""
+    warnings = []
+    if user.is_enabled and not form.is_enabled.data:
+        warnings.append(
+            _(
+                "%(name)s will be signed out everywhere and can no longer sign in or use "
+                "API tokens.",
+                name=user.username,
+            )
+        )
+    if user.role == Role.ADMIN and form.role.data != Role.ADMIN:
+        warnings.append(
+            _("%(name)s will no longer be able to manage user accounts.", name=user.username)
+        )
+    if form.password.data:
+        warnings.append(
+            _(
+                "The new password signs %(name)s out everywhere and revokes their API tokens.",
+                name=user.username,
+            )
+        )
+    return warnings
+
+
+def _password_help(form: UserForm, user: User | None) -> None:
+    if user is None:
+        form.password.description = _(
+            "At least 8 characters. Give it to the new user in person; they can change it "
+            "on their profile page."
+        )
+    else:
+        form.password.description = _(
+            "At least 8 characters. Leave empty to keep the current password."
+        )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -70,10 +117,19 @@ def _validate_user_form(form: UserForm, user: User | None) -> bool:
 def new_user():
     form = UserForm()
     form.organisation_id.choices = _organisation_choices()
+    _password_help(form, None)
     if request.method == "POST" and _validate_user_form(form, None):
-        user = User(username=form.username.data.strip())
-        _apply(form, user)
-        db.session.add(user)
+        data = _form_data(form)
+        user = services.create_user(
+            db.session,
+            data.username,
+            data.role,
+            data.password,
+            data.organisation_id,
+            full_name=data.full_name,
+            email=data.email,
+        )
+        user.is_enabled = bool(form.is_enabled.data)
         db.session.commit()
         flash(_("User %(name)s is created.", name=user.username), "success")
         return redirect(url_for("admin.users"))
@@ -87,23 +143,33 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices(keep=user.organisation_id)
+    _password_help(form, user)
     if request.method == "GET":
         form.organisation_id.data = user.organisation_id or 0
     if request.method == "POST" and _validate_user_form(form, user):
-        user.username = form.username.data.strip()
+        warnings = _warnings(form, user)
+        if warnings and not form.confirmed.data:
+            # Nothing is saved yet: the page shows what will happen and asks again.
+            form.confirmed.data = True
+            return render_template("admin/user_form.html", form=form, user=user, warnings=warnings)
+        was_enabled = user.is_enabled
+        user.username = form.username.data
         _apply(form, user)
+        if was_enabled and not user.is_enabled:
+            services.revoke_sessions(db.session, user.id)
         db.session.commit()
         flash(_("User %(name)s is saved.", name=user.username), "success")
         return redirect(url_for("admin.users"))
+    form.confirmed.data = False
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=user), status
 
 
 def _apply(form: UserForm, user: User) -> None:
-    user.full_name = form.full_name.data or ""
-    user.email = form.email.data or ""
+    user.full_name = (form.full_name.data or "").strip()
+    user.email = (form.email.data or "").strip()
     user.role = form.role.data
     user.organisation_id = form.organisation_id.data or None
     user.is_enabled = bool(form.is_enabled.data)
     if form.password.data:
-        user.set_password(form.password.data)
+        services.set_password(db.session, user, form.password.data)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from leap_me.auth.roles import ALL_ROLES
 from leap_me.forms import strip
@@ -43,25 +43,24 @@ def _role_choices():
 
 
 class UserForm(FlaskForm):
+    """The fields of an account. Their rules (username pattern, password length, partner
+    organisation, unique username) live in ``auth.services.account_errors``, which the
+    command line uses too; here only what HTML needs."""
+
     username = StringField(
         _l("Username"),
         filters=[strip],
-        validators=[
-            DataRequired(),
-            Length(min=2, max=64),
-            Regexp(
-                r"^[A-Za-z0-9._-]+\Z",
-                message=_l("Use letters, digits, dots, dashes or underscores only."),
-            ),
-        ],
+        validators=[DataRequired()],
+        description=_l("Letters, digits, dots, dashes or underscores; case does not matter."),
     )
-    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
-    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=_role_choices, validators=[DataRequired()])
+    full_name = StringField(_l("Full name"), filters=[strip])
+    email = StringField(_l("Email"), filters=[strip])
+    # A new account starts with the least privilege; the administrator raises it.
+    role = SelectField(
+        _l("Role"), choices=_role_choices, default="viewer", validators=[DataRequired()]
+    )
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
     is_enabled = BooleanField(_l("Account enabled"), default=True)
-    password = PasswordField(
-        _l("Password"),
-        validators=[Optional(), Length(min=8, max=200)],
-        description=_l("At least 8 characters. Leave empty to keep the current password."),
-    )
+    password = PasswordField(_l("Password"))
+    #: Set by the page that asks "are you sure?" before a change takes access away.
+    confirmed = HiddenField(filters=[lambda v: v in (True, "1", "y", "True")])

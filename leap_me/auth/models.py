@@ -14,6 +14,11 @@ from leap_me.auth.roles import Role
 from leap_me.db import Base, TimestampMixin, utcnow
 
 
+def normalise_username(value: str | None) -> str:
+    """Usernames are case-insensitive: stored and compared stripped and in lower case."""
+    return (value or "").strip().lower()
+
+
 class User(Audited, TimestampMixin, UserMixin, Base):
     __tablename__ = "user_account"
 
@@ -42,6 +47,15 @@ class User(Audited, TimestampMixin, UserMixin, Base):
         sa.CheckConstraint("role <> 'partner' OR organisation_id IS NOT NULL", name="partner_org"),
     )
 
+    #: The random id of the server-side session this object was loaded for (see
+    #: :class:`UserSession`); set by the sign-in and by the session loader.
+    _session_token = None
+    _session_last_seen = None
+
+    @so.validates("username")
+    def _normalise_username(self, _key: str, value: str) -> str:
+        return normalise_username(value)
+
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
 
@@ -50,9 +64,12 @@ class User(Audited, TimestampMixin, UserMixin, Base):
         return bool(self.is_enabled)
 
     def get_id(self) -> str:
-        """The session's user id carries a piece of the password hash, so that changing
-        the password signs out every other session and remember-me cookie."""
-        return f"{self.id}:{self.password_hash[-16:]}"
+        """What Flask-Login keeps in the session and remember-me cookies: the random id of
+        a server-side :class:`UserSession`, never the user id or any part of the password
+        hash. Revoking the row (logout, password change) ends the cookie everywhere."""
+        if not self._session_token:
+            raise RuntimeError("start a UserSession (auth.services.start_session) first")
+        return self._session_token
 
     @property
     def role_enum(self) -> Role:
@@ -71,6 +88,11 @@ class User(Audited, TimestampMixin, UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+# Usernames are stored in lower case (see ``User._normalise_username``); this index makes
+# the database itself refuse "Admin" beside "admin", whatever wrote the row.
+sa.Index("uq_user_account_username_ci", sa.func.lower(User.username), unique=True)
 
 
 def hash_token(raw: str) -> str:
@@ -106,6 +128,30 @@ class ApiToken(Base):
         return "leap_" + secrets.token_urlsafe(32)
 
 
+class UserSession(Base):
+    """A signed-in browser. The cookie carries only a random id whose hash is kept here, so
+    every worker and host sees the same sessions, and logout or a password change ends
+    them at once."""
+
+    __tablename__ = "user_session"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_dt: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_dt: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    revoked_dt: so.Mapped[datetime | None]
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    remote_addr: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+
+    user: so.Mapped[User] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
+
+
 class LoginAttempt(Base):
     """Failed and successful sign-ins, kept to slow down password guessing."""
 
@@ -116,6 +162,11 @@ class LoginAttempt(Base):
     remote_addr: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     success: so.Mapped[bool]
     created_dt: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+    # Failures from one address across every username (see services.is_locked_out).
+    __table_args__ = (
+        sa.Index("ix_login_attempt_remote_addr_created", "remote_addr", "created_dt"),
+    )
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.username} {'ok' if self.success else 'failed'}>"

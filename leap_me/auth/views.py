@@ -19,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from leap_me.auth import services
 from leap_me.auth.forms import ChangePasswordForm, LoginForm, TokenForm
-from leap_me.auth.models import ApiToken
+from leap_me.auth.models import ApiToken, normalise_username
 from leap_me.auth.permissions import signed_in
 from leap_me.db import utcnow
 from leap_me.extensions import db
@@ -36,11 +36,16 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        username = form.username.data.strip()
+        username = normalise_username(form.username.data)
         cfg = current_app.config
         remote = request.remote_addr or ""
         if services.is_locked_out(
-            db.session, username, remote, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_MINUTES"]
+            db.session,
+            username,
+            remote,
+            cfg["LOGIN_MAX_FAILURES"],
+            cfg["LOGIN_LOCKOUT_MINUTES"],
+            cfg["LOGIN_MAX_ADDRESS_FAILURES"],
         ):
             flash(
                 _(
@@ -60,11 +65,13 @@ def login():
         else:
             services.record_attempt(db.session, username, remote, success=True)
             user.last_login_dt = utcnow()
+            services.start_session(db.session, user, request.headers.get("User-Agent", ""), remote)
             db.session.commit()
+            lang = session.get("lang")  # chosen on the sign-in page: keep it
             session.clear()
             login_user(user, remember=form.remember.data)
-            if user.locale:
-                session["lang"] = user.locale
+            if user.locale or lang:
+                session["lang"] = user.locale or lang
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif request.method == "POST":
         status = 400
@@ -77,6 +84,8 @@ def logout():
     if not EmptyForm().validate_on_submit():
         abort(400)
     lang = session.get("lang")
+    services.end_session(db.session, current_user.get_id())
+    db.session.commit()
     logout_user()
     session.clear()
     if lang:
@@ -121,10 +130,21 @@ def change_password():
     if not current_user.check_password(form.current_password.data):
         form.current_password.errors = [_("The current password is not right.")]
         return _profile_page(400, password_form=form)
-    current_user.set_password(form.new_password.data)
+    user = current_user._get_current_object()
+    _sessions, tokens = services.set_password(
+        db.session, user, form.new_password.data, keep_session=user.get_id()
+    )
     db.session.commit()
-    login_user(current_user._get_current_object())  # this session stays; all others end
-    flash(_("Your password is changed. Other sessions have been signed out."), "success")
+    flash(_("Your password is changed. Your other sessions have been signed out."), "success")
+    if tokens:
+        flash(
+            _(
+                "API tokens revoked with the old password: %(num)d. Create new ones for "
+                "your scripts.",
+                num=tokens,
+            ),
+            "warning",
+        )
     return redirect(url_for("auth.profile"))
 
 

@@ -169,7 +169,12 @@ def test_partner_of_an_inactive_organisation_can_still_be_edited(client, login, 
     login("admin")
     response = client.post(
         f"/admin/users/{partner.id}/edit",
-        data={"username": "partner", "role": "partner", "organisation_id": srp.id},
+        data={
+            "username": "partner",
+            "role": "partner",
+            "organisation_id": srp.id,
+            "confirmed": "1",
+        },
     )
     assert response.status_code == 302
     assert db.session.get(User, partner.id).is_enabled is False  # unticked = disabled

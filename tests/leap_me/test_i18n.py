@@ -101,8 +101,14 @@ def test_pages_render_in_khmer(client, login):
     assert "ក្រសួងមហាផ្ទៃ" in page  # names are shown in Khmer too
 
 
-def test_khmer_font_is_served_locally(client):
-    css = client.get("/static/css/app.css").get_data(as_text=True)
-    assert "noto-sans-khmer" in css and "http" not in css
-    font = client.get("/static/fonts/noto-sans-khmer-khmer-400-normal.woff2")
+def test_khmer_font_is_served_locally_on_khmer_pages_only(client):
+    english = client.get("/login").get_data(as_text=True)
+    assert "noto-sans-khmer" not in english
+    client.post("/language", data={"lang": "km"})
+    page = client.get("/login").get_data(as_text=True)
+    urls = re.findall(r'url\("([^"]*noto-sans-khmer[^"]*)"\)', page)
+    assert len(urls) == 4 and not any(u.startswith("http") for u in urls)
+    font = client.get(urls[0])
     assert font.status_code == 200 and len(font.data) > 10_000
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert "noto-sans-khmer" not in css  # no stylesheet of an English page fetches it
