@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from leap_me.forms import MultiCheckboxField, ReasonMixin
+from leap_me.locking import LockedForm
 from logframe.models import ACTIVITY_STATUS_TITLES
 
 REQUIRED_EN = _l("Write the statement in English.")
@@ -27,7 +28,7 @@ def status_choices():
     return [(s.value, title) for s, title in ACTIVITY_STATUS_TITLES.items()]
 
 
-class ResultForm(ReasonMixin, FlaskForm):
+class ResultForm(LockedForm, ReasonMixin, FlaskForm):
     statement_en = TextAreaField(
         _l("Statement in English"), validators=[DataRequired(REQUIRED_EN), Length(max=4000)]
     )
@@ -102,7 +103,7 @@ class MilestoneForm(FlaskForm):
     text_km = TextAreaField(_l("Milestone in Khmer"), validators=[Length(max=2000)])
 
 
-class VisionForm(ReasonMixin, FlaskForm):
+class VisionForm(LockedForm, ReasonMixin, FlaskForm):
     vision_en = TextAreaField(
         _l("Vision in English"), validators=[DataRequired(REQUIRED_EN), Length(max=8000)]
     )

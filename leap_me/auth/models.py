@@ -12,9 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from leap_me.audit import Audited
 from leap_me.auth.roles import Role
 from leap_me.db import Base, TimestampMixin, utcnow
+from leap_me.locking import Versioned
 
 
-class User(Audited, TimestampMixin, UserMixin, Base):
+class User(Audited, Versioned, TimestampMixin, UserMixin, Base):
     __tablename__ = "user_account"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
