@@ -21,7 +21,7 @@ from indicators.models import Frequency, Target
 from indicators.services import ValidationError
 from indicators.views import bp
 from indicators.views.common import load_indicator
-from leap_me import audit
+from leap_me import audit, locking
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
@@ -125,9 +125,11 @@ def targets(code: str):
         year = None
     rows, cols = _rows(version, span, year), _columns(version)
     stored = _current(indicator, version, year)
+    token = grid_token(indicator.id)
     cells = dict(stored)
     errors: dict[tuple[str, str], str] = {}
     problems: list[str] = []
+    conflict = None
     if request.method == "POST":
         cells = {
             (r, c): request.form.get(f"c-{r}-{c}", "").strip()
@@ -137,6 +139,16 @@ def targets(code: str):
         problems = _apply_paste(request.form.get("paste", ""), rows, cols, cells, span)
         if action := request.form.get("copy"):
             _apply_copy(action, rows, cols, cells)
+        if not problems and not locking.check(locking.submitted_token(), token):
+            conflict = locking.conflict_of_cells(
+                token,
+                stored,
+                cells,
+                {(r, c): f"{label} · {clabel}" for r, label in rows for c, _i, clabel in cols},
+                discard_url=url_for("indicators.targets", code=code, year=year),
+            )
+            conflict = conflict if conflict.rows else None
+    if request.method == "POST" and conflict is None:
         changed = 0
         province_ids = {c: pid for c, pid, _n in cols}
         with audit.reason(request.form.get("reason") or None):
@@ -184,8 +196,24 @@ def targets(code: str):
             cells=cells,
             errors=errors,
             years=list(range(span[0], span[1] + 1)),
+            lock_token=token,
+            conflict=conflict,
         ),
-        400 if errors or (request.method == "POST" and problems) else 200,
+        conflict.status
+        if conflict
+        else 400
+        if errors or (request.method == "POST" and problems)
+        else 200,
+    )
+
+
+def grid_token(indicator_id: int) -> str:
+    """The target grid's lock: a fingerprint of every target the indicator has."""
+    return locking.fingerprint(
+        (code, province_id, value)
+        for (code, province_id), value in services.targets_by_period(
+            db.session, indicator_id
+        ).items()
     )
 
 

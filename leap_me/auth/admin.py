@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from leap_me import locking
 from leap_me.auth.forms import UserForm
 from leap_me.auth.models import User
 from leap_me.auth.permissions import roles_required
@@ -87,16 +88,26 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices(keep=user.organisation_id)
+    conflict = None
     if request.method == "GET":
         form.organisation_id.data = user.organisation_id or 0
+        locking.prime(form, locking.token_of(user))
     if request.method == "POST" and _validate_user_form(form, user):
-        user.username = form.username.data.strip()
-        _apply(form, user)
-        db.session.commit()
-        flash(_("User %(name)s is saved.", name=user.username), "success")
-        return redirect(url_for("admin.users"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+        conflict = locking.detect(
+            form,
+            user,
+            ["username", "full_name", "email", "role", "organisation_id", "is_enabled"],
+            stored={"organisation_id": user.organisation_id or 0},
+            discard_url=url_for("admin.edit_user", user_id=user.id),
+        )
+        if conflict is None:
+            user.username = form.username.data.strip()
+            _apply(form, user)
+            db.session.commit()
+            flash(_("User %(name)s is saved.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user, conflict=conflict), status
 
 
 def _apply(form: UserForm, user: User) -> None:
