@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 
 from werkzeug.datastructures import MultiDict
 
+from tests.conftest import PASSWORD
+
 
 class _FormParser(HTMLParser):
     def __init__(self, index: int):
@@ -93,3 +95,42 @@ def edit_form(client, url: str, index: int | None = None) -> MultiDict:
         if "row_version" in data:
             return data
     raise AssertionError(f"no form with row_version on {url}")
+
+
+# --- two people editing the same record ----------------------------------------------
+
+
+def client_as(app, username: str):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def two_saves(app, url: str, username: str, change, *, first: dict, second: dict):
+    """Both load ``url``; the first saves ``first``, the second ``second`` (409).
+    Returns (second client, its conflict page)."""
+    one, two = client_as(app, username), client_as(app, username)
+    form_one, form_two = edit_form(one, url), edit_form(two, url)
+    assert form_one["row_version"] == form_two["row_version"] != ""
+    change(form_one, first)
+    response = one.post(url, data=form_one)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    change(form_two, second)
+    response = two.post(url, data=form_two)
+    assert response.status_code == 409, response.get_data(as_text=True)[:3000]
+    return two, response.get_data(as_text=True)
+
+
+def set_fields(form, values: dict) -> None:
+    for key, value in values.items():
+        form.setlist(key, value if isinstance(value, list) else [value])
+
+
+def resubmit(client, url: str, page: str):
+    """Save from the conflict page: its form holds what was typed and the new version."""
+    for i in range(20):
+        data = form_data(page, i)
+        if "row_version" in data:
+            return client.post(url, data=data)
+    raise AssertionError("the conflict page has no form to save from")

@@ -12,16 +12,8 @@ import sqlalchemy as sa
 from leap_me import locking
 from logframe import services
 from logframe.models import Result
-from tests.conftest import PASSWORD
-from tests.formdata import edit_form, form_data
+from tests.formdata import client_as, edit_form, resubmit, set_fields, two_saves
 from tests.logframe.factories import tiny_plan
-
-
-def _client(app, username: str):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _result(db, number, key) -> Result:
@@ -30,35 +22,6 @@ def _result(db, number, key) -> Result:
     return db.session.scalar(
         sa.select(Result).where(Result.version_id == version.id, Result.key == key)
     )
-
-
-def two_saves(app, url: str, username: str, change, *, first: dict, second: dict):
-    """Both load ``url``; the first saves ``first``, the second ``second`` (409).
-    Returns (second client, its conflict page)."""
-    one, two = _client(app, username), _client(app, username)
-    form_one, form_two = edit_form(one, url), edit_form(two, url)
-    assert form_one["row_version"] == form_two["row_version"] != ""
-    change(form_one, first)
-    response = one.post(url, data=form_one)
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    change(form_two, second)
-    response = two.post(url, data=form_two)
-    assert response.status_code == 409, response.get_data(as_text=True)[:3000]
-    return two, response.get_data(as_text=True)
-
-
-def set_fields(form, values: dict) -> None:
-    for key, value in values.items():
-        form.setlist(key, value if isinstance(value, list) else [value])
-
-
-def resubmit(client, url: str, page: str):
-    """Save from the conflict page: its form holds what was typed and the new version."""
-    for i in range(20):
-        data = form_data(page, i)
-        if "row_version" in data:
-            return client.post(url, data=data)
-    raise AssertionError("the conflict page has no form to save from")
 
 
 def test_result_second_save_gets_the_conflict_page_and_can_win(app, db):
@@ -108,7 +71,7 @@ def test_the_version_counter_stays_out_of_the_history(app, db):
     from leap_me.audit import AuditEntry
 
     tiny_plan(db.session)
-    one = _client(app, "planner")
+    one = client_as(app, "planner")
     form = edit_form(one, "/plan/v2/results/O1/edit")
     set_fields(form, {"statement_en": "New"})
     assert one.post("/plan/v2/results/O1/edit", data=form).status_code == 302
