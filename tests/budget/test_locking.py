@@ -81,3 +81,50 @@ def test_rates_conflict(app, db, tiny):
     assert rate() == D("4120")
     assert resubmit(two, "/budget/rates", page).status_code == 302
     assert rate() == D("4200")
+
+
+def test_keeping_a_scenario_warns_when_the_approved_schedule_changed(app, db, tiny, login, client):
+    from budget import services
+
+    sc = services.create_scenario(db.session, "What if")
+    db.session.commit()
+    assert sc.based_on_fingerprint
+    login("planner")
+    page = client.get(f"/budget/scenarios/{sc.id}").get_data(as_text=True)
+    assert "was changed after this scenario was copied" not in page
+    # someone changes an amount of the approved schedule after the copy
+    line = db.session.scalar(
+        sa.select(BudgetLine).where(BudgetLine.code == "T-1", BudgetLine.schedule_id == tiny.id)
+    )
+    line.amounts[0].amount += 1
+    db.session.commit()
+    page = client.get(f"/budget/scenarios/{sc.id}").get_data(as_text=True)
+    assert "The approved schedule was changed after this scenario was copied" in page
+    assert 'name="confirm_changed"' in page
+    response = client.post(f"/budget/scenarios/{sc.id}/keep")
+    assert response.status_code == 302
+    assert "tick the box to confirm" in client.get(response.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert services.approved_schedule(db.session).id == tiny.id  # nothing changed
+    response = client.post(f"/budget/scenarios/{sc.id}/keep", data={"confirm_changed": "yes"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.approved_schedule(db.session).id == sc.id
+    from leap_me.audit import AuditEntry
+
+    reasons = set(
+        db.session.scalars(sa.select(AuditEntry.reason).where(AuditEntry.reason.is_not(None)))
+    )
+    assert any("(confirmed)" in r for r in reasons)
+
+
+def test_a_scenario_of_an_unchanged_schedule_is_kept_without_the_question(db, tiny, login, client):
+    from budget import services
+
+    sc = services.create_scenario(db.session, "Same")
+    db.session.commit()
+    assert not services.approved_changed_since_copy(db.session, sc)
+    login("planner")
+    assert client.post(f"/budget/scenarios/{sc.id}/keep").status_code == 302
+    db.session.expire_all()
+    assert services.approved_schedule(db.session).id == sc.id
