@@ -45,6 +45,7 @@ from indicators.services.periods import (
     set_deadline,
 )
 from indicators.services.targets import (
+    national_targets,
     national_yearly_targets,
     plan_span,
     set_target,
@@ -81,6 +82,7 @@ __all__ = [
     "indicator_as_dict",
     "targets_for_api",
     "matrix_provider",
+    "national_targets",
     "national_yearly_targets",
     "parse_decimal",
     "period_as_dict",

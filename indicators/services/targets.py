@@ -10,6 +10,7 @@ max), and every rate (percentage, ratio, yes/no), repeats the yearly figure.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -230,12 +231,59 @@ def combine_space(values: list[Decimal], agg_space: str) -> Decimal:
     return sum(values, Decimal(0))
 
 
-def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
-    """{indicator id: {year: target}}, in one query.
+@dataclass
+class NationalTargets:
+    """The national targets of an indicator, as the reference sheet and the logframe
+    matrix show them (one function for both: :func:`national_targets`)."""
 
-    A national target wins; a year that only has provincial targets gets them added up
-    across provinces with the indicator's own rule, so that it is never shown as empty.
+    by_year: dict[int, Decimal] = field(default_factory=dict)
+    by_period: dict[str, Decimal] = field(default_factory=dict)
+    #: Years that have no national target: their figures add up the provincial ones.
+    from_provinces: set[int] = field(default_factory=set)
+
+
+def national_targets(
+    version: IndicatorVersion, by_period: dict[tuple[str, int | None], Decimal]
+) -> NationalTargets:
+    """National targets by year and by period from the stored targets.
+
+    A year with a national target keeps it; a year that only has provincial targets gets
+    them added up across provinces with the indicator's own rule (``combine_space``,
+    METHOD.md §2), per year and per period, so that it is never shown as empty. Targets
+    of another frequency (an earlier definition) are left out here: the target grid
+    lists them to be re-split or removed.
     """
+    out = NationalTargets()
+    national_years: set[int] = set()
+    per_period: dict[str, list[Decimal]] = defaultdict(list)
+    for (code, province_id), value in by_period.items():
+        spec = calendar.parse(code)
+        if spec is None or spec.frequency != version.frequency:
+            continue
+        if province_id is None:
+            national_years.add(spec.year)
+            out.by_period[code] = value
+        else:
+            per_period[code].append(value)
+    provincial_years: dict[int, list[Decimal]] = defaultdict(list)
+    for (year, province_id), value in yearly_targets(version, by_period).items():
+        if province_id is None:
+            out.by_year[year] = value
+        elif year not in national_years:
+            provincial_years[year].append(value)
+    for year, values in provincial_years.items():
+        out.by_year[year] = combine_space(values, version.agg_space)
+        out.from_provinces.add(year)
+    for code, values in per_period.items():
+        spec = calendar.parse(code)
+        if spec is not None and spec.year in out.from_provinces:
+            out.by_period[code] = combine_space(values, version.agg_space)
+    return out
+
+
+def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
+    """{indicator id: {year: target}} for the logframe matrix, in one query, added up
+    exactly as the reference sheet adds them (:func:`national_targets`)."""
     if not indicators:
         return {}
     rows = session.execute(
@@ -247,20 +295,9 @@ def national_yearly_targets(session: so.Session, indicators: list[Indicator]) ->
     for ind_id, code, province_id, value in rows:
         per[ind_id][(code, province_id)] = value
     versions = {i.id: i.current_version or i.current for i in indicators}
-    out: dict[int, dict] = {}
-    for ind_id, data in per.items():
-        version = versions[ind_id]
-        national: dict[int, Decimal] = {}
-        provincial: dict[int, list[Decimal]] = defaultdict(list)
-        for (year, province_id), value in yearly_targets(version, data).items():
-            if province_id is None:
-                national[year] = value
-            else:
-                provincial[year].append(value)
-        for year, values in provincial.items():
-            national.setdefault(year, combine_space(values, version.agg_space))
-        out[ind_id] = national
-    return out
+    return {
+        ind_id: national_targets(versions[ind_id], data).by_year for ind_id, data in per.items()
+    }
 
 
 def short_targets(version: IndicatorVersion, years: dict[int, Decimal]) -> str:

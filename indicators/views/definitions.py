@@ -87,10 +87,10 @@ def pirs(code: str):
     version = indicator.current
     result = logframe.results_by_key(db.session, [indicator.result_key]).get(indicator.result_key)
     by_period = services.targets_by_period(db.session, indicator.id)
-    yearly = services.yearly_targets(version, by_period)
-    years = sorted({y for (y, p) in yearly if p is None})
+    national = services.national_targets(version, by_period)
+    years = sorted(national.by_year)
     specs = {y: services.calendar.periods_of_year(version.frequency, y) for y in years}
-    provincial = sorted({p for (_y, p) in yearly if p is not None})
+    provincial = sorted({p for (_c, p) in by_period if p is not None})
     return render_template(
         "indicators/pirs.html",
         ind=indicator,
@@ -99,8 +99,7 @@ def pirs(code: str):
         result_text=result_label(result) if result else indicator.result_key,
         years=years,
         specs=specs,
-        yearly=yearly,
-        by_period=by_period,
+        national=national,
         has_provincial=bool(provincial),
         counts=services.value_counts(db.session, indicator.id),
         baseline=services.baseline_text(version),
