@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from indicators import services
@@ -26,6 +26,7 @@ from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
+from leap_me.forms import EmptyForm
 from leap_me.i18n import localized
 from stakeholders.models import Province
 
@@ -118,8 +119,11 @@ def targets(code: str):
     indicator = load_indicator(code)
     version = indicator.current
     span = services.plan_span(db.session)
+    old = _old_rows(indicator)
     if version.measure == "text" or span is None:
-        return render_template("indicators/targets.html", ind=indicator, v=version, span=span)
+        return render_template(
+            "indicators/targets.html", ind=indicator, v=version, span=span, old=old
+        )
     year = request.values.get("year", type=int)
     if version.frequency == Frequency.YEARLY or (year and not span[0] <= year <= span[1]):
         year = None
@@ -198,6 +202,7 @@ def targets(code: str):
             years=list(range(span[0], span[1] + 1)),
             lock_token=token,
             conflict=conflict,
+            old=old,
         ),
         conflict.status
         if conflict
@@ -257,3 +262,91 @@ def target_history(code: str):
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50)
     rows = [(e, *_target_value(e)) for e in page.items]
     return render_template("indicators/target_history.html", ind=indicator, page=page, rows=rows)
+
+
+# --- targets of an earlier definition --------------------------------------------------
+
+
+def _old_rows(indicator) -> list[dict]:
+    """The stored targets the grid of the current definition cannot show (see
+    ``services.old_targets``), ready for the table above the grid."""
+    old = services.old_targets(db.session, indicator)
+    if not old:
+        return []
+    names = {p.id: localized(p) for p in db.session.scalars(db.select(Province))}
+    why = {
+        services.targets.OLD_FREQUENCY: _("a period of another frequency"),
+        services.targets.OLD_MEASURE: _("not a valid target for the current measure"),
+    }
+    return [
+        {
+            "period": t.period_code,
+            "where": names.get(t.province_id, "") if t.province_id else _("National"),
+            "value": services.plain(t.value),
+            "reason": reason,
+            "why": why[reason],
+        }
+        for t, reason in old
+    ]
+
+
+def _confirmed() -> bool:
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm; nothing was changed."), "error")
+        return False
+    return True
+
+
+@bp.route("/indicators/<code>/targets/old/resplit", methods=["POST"])
+@roles_required(Role.PLANNER, Role.REVIEWER)
+def resplit_old_targets(code: str):
+    indicator = load_indicator(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if _confirmed():
+        version = indicator.current
+        with audit.reason(
+            request.form.get("reason")
+            or _(
+                "Targets of an earlier definition re-split to %(frequency)s periods",
+                frequency=version.frequency_enum.title.lower(),
+            )
+        ):
+            done = services.resplit_old_targets(db.session, indicator)
+        db.session.commit()
+        flash(
+            _(
+                "%(moved)s old targets were replaced by %(written)s targets of the current "
+                "frequency.",
+                moved=done.moved,
+                written=done.written,
+            ),
+            "success",
+        )
+        if done.kept:
+            flash(
+                _(
+                    "%(count)s years were left as they were: they already have targets of "
+                    "the current frequency, lie outside the plan, or their total is not a "
+                    "valid target. Remove their old targets if they are not needed.",
+                    count=len(done.kept),
+                ),
+                "warning",
+            )
+    return redirect(url_for("indicators.targets", code=code) + "#old-targets")
+
+
+@bp.route("/indicators/<code>/targets/old/remove", methods=["POST"])
+@roles_required(Role.PLANNER, Role.REVIEWER)
+def remove_old_targets(code: str):
+    indicator = load_indicator(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if _confirmed():
+        with audit.reason(
+            request.form.get("reason") or _("Targets of an earlier definition removed")
+        ):
+            count = services.remove_old_targets(db.session, indicator)
+        db.session.commit()
+        flash(_("%(count)s old targets were removed.", count=count), "success")
+    return redirect(url_for("indicators.targets", code=code) + "#old-targets")
