@@ -108,6 +108,25 @@ def gap(path_share: Decimal | None, total_usd: Decimal, moi_usd: Decimal) -> Dec
     return q_usd(path_share * total_usd - moi_usd)
 
 
+#: A year is below (or above) the cost-sharing path only when its gap is more than this.
+#: Amounts are kept to the cent and riel to the whole riel, and a KHR amount converted at
+#: the year's rate lands on a cent by rounding: a gap of a few cents says nothing about the
+#: plan. USD 1 is stated on the page and in docs/budget.md §2.
+PATH_TOLERANCE_USD = Decimal("1.00")
+
+
+def path_reading(gap_usd: Decimal | None) -> str | None:
+    """'below' (money still to be found), 'above' (ahead of the path) or 'on' (within
+    ``PATH_TOLERANCE_USD`` either way); None when the gap is unknown."""
+    if gap_usd is None:
+        return None
+    if gap_usd > PATH_TOLERANCE_USD:
+        return "below"
+    if gap_usd < -PATH_TOLERANCE_USD:
+        return "above"
+    return "on"
+
+
 def execution_rate(actual: Decimal, planned: Decimal) -> Decimal | None:
     """actual / planned to 0.0001; None when nothing was planned."""
     return share(actual, planned)

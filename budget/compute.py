@@ -231,7 +231,8 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
                 "gap_khr": (
                     calc.q_khr(ps * total["khr"] - moi["khr"]) if ps is not None and known else None
                 ),
-                "below_path": bool(gap_usd is not None and gap_usd > 0),
+                "path_reading": calc.path_reading(gap_usd),
+                "below_path": calc.path_reading(gap_usd) == "below",
                 "sources": per_source,
                 "quarters": q,
                 "actual_usd": act["usd"],
@@ -273,13 +274,15 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
             "planned_khr": total_of("planned_khr"),
             "moi_usd": total_of("moi_usd"),
             "moi_khr": total_of("moi_khr"),
-            # Only the years below the path add up to money still to be found.
+            # Only the years below the path (beyond the rounding tolerance) add up to
+            # money still to be found.
             "gap_to_cover_usd": sum(
-                (r["gap_usd"] for r in year_rows if r["gap_usd"] and r["gap_usd"] > 0), ZERO
+                (r["gap_usd"] for r in year_rows if r["below_path"]), ZERO
             ),
             "gap_to_cover_khr": sum(
-                (r["gap_khr"] for r in year_rows if r["gap_khr"] and r["gap_khr"] > 0), ZERO
+                (r["gap_khr"] for r in year_rows if r["below_path"] and r["gap_khr"] > 0), ZERO
             ),
+            "path_tolerance_usd": calc.PATH_TOLERANCE_USD,
             "actual_usd": total_of("actual_usd"),
             "actual_khr": total_of("actual_khr"),
         },

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from budget.models import Category, PathMode
 from leap_me.forms import ReasonMixin
 from leap_me.number_fields import IntegerInput
+from leap_me.locking import LockedForm
 
 
 def _categories():
@@ -30,7 +31,7 @@ def _modes():
     return [(m.value, m.title) for m in PathMode]
 
 
-class LineForm(ReasonMixin, FlaskForm):
+class LineForm(LockedForm, ReasonMixin, FlaskForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -51,7 +52,7 @@ class LineForm(ReasonMixin, FlaskForm):
     currency = SelectField(_l("Currency"), choices=_currencies, validators=[DataRequired()])
 
 
-class PathForm(ReasonMixin, FlaskForm):
+class PathForm(LockedForm, ReasonMixin, FlaskForm):
     current_share = StringField(
         _l("MoI share today (%)"),
         validators=[DataRequired(), Length(max=10)],
@@ -103,7 +104,7 @@ class DonorExitForm(FlaskForm):
     from_year = SelectField(_l("Stops funding from"), coerce=int, validators=[DataRequired()])
 
 
-class ReasonForm(ReasonMixin, FlaskForm):
+class ReasonForm(LockedForm, ReasonMixin, FlaskForm):
     """Rates and other grids: the reason, with inputs read from the page."""
 
 

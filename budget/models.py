@@ -22,6 +22,7 @@ from sqlalchemy import orm as so
 
 from leap_me.audit import Audited
 from leap_me.db import Base, TimestampMixin
+from leap_me.locking import Versioned
 from stakeholders.models import Organisation
 
 MONEY = sa.Numeric(16, 2)
@@ -83,7 +84,7 @@ CATEGORY_TITLES = {
 }
 
 
-class Schedule(Audited, TimestampMixin, Base):
+class Schedule(Audited, Versioned, TimestampMixin, Base):
     __tablename__ = "budget_schedule"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -98,6 +99,11 @@ class Schedule(Audited, TimestampMixin, Base):
         sa.ForeignKey("budget_schedule.id", ondelete="SET NULL")
     )
     approved_dt: so.Mapped[datetime | None]
+    # The approved schedule's fingerprint when this scenario was copied from it: keeping
+    # the scenario warns when the approved schedule changed since (leap_me.locking).
+    based_on_fingerprint: so.Mapped[str] = so.mapped_column(
+        sa.String(20), default="", server_default=""
+    )
 
     lines: so.Mapped[list[BudgetLine]] = so.relationship(
         back_populates="schedule",
@@ -195,7 +201,7 @@ class ExchangeRate(Audited, TimestampMixin, Base):
         return str(self.year)
 
 
-class BudgetLine(Audited, TimestampMixin, Base):
+class BudgetLine(Audited, Versioned, TimestampMixin, Base):
     __tablename__ = "budget_line"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -25,6 +25,7 @@ from budget.models import (
     ScheduleStatus,
     Spending,
 )
+from leap_me import locking
 from logframe import services as logframe
 from stakeholders.models import Organisation
 
@@ -308,7 +309,56 @@ def create_scenario(session: so.Session, name: str) -> Schedule:
     approved = approved_schedule(session)
     if approved is None:
         raise ValueError(_("There is no approved schedule to copy."))
-    return copy_schedule(session, approved, name, ScheduleStatus.SCENARIO.value)
+    copy = copy_schedule(session, approved, name, ScheduleStatus.SCENARIO.value)
+    copy.based_on_fingerprint = schedule_fingerprint(session, approved)
+    session.flush()
+    return copy
+
+
+def schedule_fingerprint(session: so.Session, schedule: Schedule) -> str:
+    """What a scenario copies from a schedule (path, lines, amounts), as one token: it
+    changes whenever any of it changes, whichever page or upload changed it."""
+    path = session.execute(
+        sa.select(PathPoint.year, PathPoint.share).where(PathPoint.schedule_id == schedule.id)
+    ).all()
+    lines = session.execute(
+        sa.select(
+            BudgetLine.code,
+            BudgetLine.category,
+            BudgetLine.name_en,
+            BudgetLine.name_km,
+            BudgetLine.result_key,
+            BudgetLine.currency,
+        ).where(BudgetLine.schedule_id == schedule.id)
+    ).all()
+    amounts = session.execute(
+        sa.select(
+            BudgetLine.code, PlannedAmount.source_id, PlannedAmount.year, PlannedAmount.amount
+        )
+        .join(PlannedAmount.line)
+        .where(BudgetLine.schedule_id == schedule.id)
+    ).all()
+    head = [("schedule", schedule.current_share, schedule.full_ownership_year, schedule.path_mode)]
+    return locking.fingerprint(
+        [*head, *(("path", *r) for r in path), *(("line", *r) for r in lines)]
+        + [("amount", *r) for r in amounts]
+    )
+
+
+def approved_changed_since_copy(session: so.Session, scenario: Schedule) -> bool:
+    """True when the approved schedule is no longer what this scenario was copied from."""
+    approved = approved_schedule(session)
+    if approved is None or scenario.status != ScheduleStatus.SCENARIO:
+        return False
+    if approved.id != scenario.based_on_id:
+        return True  # another scenario was kept since
+    if not scenario.based_on_fingerprint:
+        return False  # made before fingerprints were kept: nothing to compare with
+    return schedule_fingerprint(session, approved) != scenario.based_on_fingerprint
+
+
+class ScheduleChanged(ValueError):
+    """Keeping the scenario would undo changes made to the approved schedule since the copy."""
 
 
 def donor_exit(session: so.Session, scenario: Schedule, source_id: int, from_year: int) -> int:
@@ -331,10 +381,20 @@ def donor_exit(session: so.Session, scenario: Schedule, source_id: int, from_yea
     return len(cells)
 
 
-def keep_scenario(session: so.Session, scenario: Schedule) -> Schedule:
-    """The scenario becomes the approved schedule; the old one is kept as history."""
+def keep_scenario(session: so.Session, scenario: Schedule, confirmed: bool = False) -> Schedule:
+    """The scenario becomes the approved schedule; the old one is kept as history.
+
+    Refuses (``ScheduleChanged``) when the approved schedule changed after the scenario
+    was copied, unless the planner ``confirmed`` that those changes may be replaced."""
     if scenario.status != ScheduleStatus.SCENARIO:
         raise ValueError(_("Only a scenario can be kept."))
+    if not confirmed and approved_changed_since_copy(session, scenario):
+        raise ScheduleChanged(
+            _(
+                "The approved schedule was changed after this scenario was copied from it. "
+                "Keeping the scenario replaces those changes: tick the box to confirm."
+            )
+        )
     old = approved_schedule(session)
     if old is not None:
         old.status = ScheduleStatus.ARCHIVED.value

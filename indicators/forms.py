@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from indicators.models import AggSpace, AggTime, Direction, Frequency, Measure
 from leap_me.forms import MultiCheckboxField, ReasonMixin
 from leap_me.number_fields import IntegerInput
+from leap_me.locking import LockedForm
 
 CODE = Regexp(
     r"^[A-Z0-9][A-Z0-9.\-]*$", message=_l("Use capital letters, digits, dots and dashes.")
@@ -24,7 +25,7 @@ CODE = Regexp(
 NUMBER_HINT = _l("Digits only, e.g. 125 or 12.5.")
 
 
-class IndicatorForm(ReasonMixin, FlaskForm):
+class IndicatorForm(LockedForm, ReasonMixin, FlaskForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=20), CODE],

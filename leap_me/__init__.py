@@ -118,9 +118,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from leap_me import locking
     from leap_me.errors import register_errorhandlers as register
 
     register(app)
+    locking.install(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -136,11 +136,17 @@ def _collection_label(items: Any) -> list[str]:
     return [_text(i) or "" for i in items or []]
 
 
+def _is_lock_column(mapper: so.Mapper, attr: so.ColumnProperty) -> bool:
+    """The optimistic-locking counter (leap_me.locking) says nothing a reader needs."""
+    lock = mapper.version_id_col
+    return lock is not None and any(c is lock for c in attr.columns)
+
+
 def _snapshot(obj: Any) -> dict[str, str | None]:
     mapper = sa.inspect(obj).mapper
     data: dict[str, str | None] = {}
     for attr in mapper.column_attrs:
-        if attr.key in IGNORED_FIELDS:
+        if attr.key in IGNORED_FIELDS or _is_lock_column(mapper, attr):
             continue
         value = getattr(obj, attr.key)
         data[attr.key] = "***" if attr.key in MASKED_FIELDS and value else _text(value)
@@ -154,7 +160,7 @@ def _changes(obj: Any) -> list[tuple[str, str | None, str | None]]:
     state = sa.inspect(obj)
     out = []
     for attr in state.mapper.column_attrs:
-        if attr.key in IGNORED_FIELDS:
+        if attr.key in IGNORED_FIELDS or _is_lock_column(state.mapper, attr):
             continue
         hist = state.attrs[attr.key].history
         if not hist.has_changes():

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from leap_me.forms import MultiCheckboxField, ReasonMixin
 from leap_me.number_fields import DecimalInput, IntegerInput
+from leap_me.locking import LockedForm
 from logframe.models import ACTIVITY_STATUS_TITLES
 
 REQUIRED_EN = _l("Write the statement in English.")
@@ -26,7 +27,7 @@ def status_choices():
     return [(s.value, title) for s, title in ACTIVITY_STATUS_TITLES.items()]
 
 
-class ResultForm(ReasonMixin, FlaskForm):
+class ResultForm(LockedForm, ReasonMixin, FlaskForm):
     statement_en = TextAreaField(
         _l("Statement in English"), validators=[DataRequired(REQUIRED_EN), Length(max=4000)]
     )
@@ -103,7 +104,7 @@ class MilestoneForm(FlaskForm):
     text_km = TextAreaField(_l("Milestone in Khmer"), validators=[Length(max=2000)])
 
 
-class VisionForm(ReasonMixin, FlaskForm):
+class VisionForm(LockedForm, ReasonMixin, FlaskForm):
     vision_en = TextAreaField(
         _l("Vision in English"), validators=[DataRequired(REQUIRED_EN), Length(max=8000)]
     )

@@ -18,6 +18,7 @@ from sqlalchemy import orm as so
 
 from leap_me.audit import Audited
 from leap_me.db import Base, TimestampMixin
+from leap_me.locking import Versioned
 from stakeholders.models import Organisation, Province
 
 
@@ -100,7 +101,7 @@ class Plan(Audited, TimestampMixin, Base):
         return list(range(self.start_year, self.end_year + 1))
 
 
-class PlanVersion(Audited, TimestampMixin, Base):
+class PlanVersion(Audited, Versioned, TimestampMixin, Base):
     __tablename__ = "plan_version"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -188,7 +189,7 @@ result_province = sa.Table(
 )
 
 
-class Result(Audited, TimestampMixin, Base):
+class Result(Audited, Versioned, TimestampMixin, Base):
     """One node of the results chain: goal, outcome, output or activity."""
 
     __tablename__ = "result"

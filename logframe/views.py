@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from leap_me import audit, numbers
+from leap_me import audit, locking, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_plan,
@@ -313,12 +313,18 @@ def edit_result(number: int, key: str):
     version, result = load_result(number, key)
     editable(version)
     form = _result_form(version, result, result.level_enum, result.parent)
-    if request.method == "POST":
+    conflict = None
+    if request.method == "GET":
+        locking.prime(form, locking.token_of(result))
+    else:
         ok = form.validate_on_submit()
         ok = _check_rules(form, version) and ok
         if ok:
+            conflict = _result_conflict(form, result)
+        if ok and conflict is None:
             try:
                 with audit.reason(form.reason.data):
+                    locking.bump(result)  # partners and provinces are not columns
                     editing.update_result(db.session, result, _form_data(form))
                     if "parent_id" in form and form.parent_id.data != result.parent_id:
                         new_parent = db.session.get(Result, form.parent_id.data)
@@ -332,7 +338,7 @@ def edit_result(number: int, key: str):
                 db.session.commit()
                 flash(_("%(code)s is saved.", code=result.code or _("Goal")), "success")
                 return redirect(url_for("logframe.result", number=number, key=key))
-    status = 400 if request.method == "POST" else 200
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
     return render_template(
         "logframe/result_form.html",
         form=form,
@@ -340,7 +346,27 @@ def edit_result(number: int, key: str):
         result=result,
         level=result.level_enum,
         parent=result.parent,
+        conflict=conflict,
     ), status
+
+
+def _result_conflict(form, result: Result) -> locking.Conflict | None:
+    """The stored result next to what was typed, when someone saved it meanwhile."""
+    names = [*editing.TEXT_FIELDS, "parent_id", "responsible_org_id", "partner_ids"]
+    if isinstance(form, ActivityForm):
+        names += [*editing.ACTIVITY_FIELDS, "province_ids"]
+    return locking.detect(
+        form,
+        result,
+        names,
+        stored={
+            "responsible_org_id": result.responsible_org_id or 0,
+            "partner_ids": [o.id for o in result.partners],
+            "province_ids": [p.id for p in result.provinces],
+        },
+        audit_fields={"partner_ids": "partners", "province_ids": "provinces"},
+        discard_url=url_for("logframe.edit_result", number=result.version.number, key=result.key),
+    )
 
 
 @bp.route("/plan/v<int:number>/results/<key>/move", methods=["POST"])

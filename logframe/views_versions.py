@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from leap_me import audit, numbers
+from leap_me import audit, locking, numbers
 from leap_me.auth.permissions import roles_required, signed_in
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -122,17 +122,23 @@ def edit_vision(number: int):
             )
         for _i in range(2):
             form.milestones.append_entry()
+        locking.prime(form, locking.token_of(version))
+    conflict = None
     if request.method == "POST" and form.validate_on_submit():
         milestones = [
             {"year": e.year.data, "text_en": e.text_en.data or "", "text_km": e.text_km.data or ""}
             for e in form.milestones
             if e.year.data or (e.text_en.data or "").strip() or (e.text_km.data or "").strip()
         ]
-        if any(m["year"] is None for m in milestones):
+        conflict = _vision_conflict(form, version, milestones)
+        if conflict is not None:
+            pass
+        elif any(m["year"] is None for m in milestones):
             form.milestones.errors.append(_("Each milestone needs a year."))
         else:
             try:
                 with audit.reason(form.reason.data):
+                    locking.bump(version)  # milestones are rows of their own
                     plan_versions.update_vision(
                         db.session,
                         version,
@@ -150,8 +156,32 @@ def edit_vision(number: int):
                 db.session.commit()
                 flash(_("The vision is saved."), "success")
                 return redirect(url_for("logframe.plan", version=number))
-    status = 400 if request.method == "POST" else 200
-    return render_template("logframe/vision_form.html", form=form, version=version), status
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
+    return render_template(
+        "logframe/vision_form.html", form=form, version=version, conflict=conflict
+    ), status
+
+
+def _milestone_text(items) -> str:
+    return "\n".join(
+        f"{m['year']}: {(m['text_en'] or '').strip()} / {(m['text_km'] or '').strip()}"
+        for m in sorted(items, key=lambda m: m["year"] or 0)
+    )
+
+
+def _vision_conflict(form, version: PlanVersion, milestones: list[dict]):
+    stored = _milestone_text(
+        [{"year": m.year, "text_en": m.text_en, "text_km": m.text_km} for m in version.milestones]
+    )
+    typed = _milestone_text(milestones)
+    extra = [locking.ConflictRow(_("Milestones"), stored, typed)] if stored != typed else []
+    return locking.detect(
+        form,
+        version,
+        ["vision_en", "vision_km", "note"],
+        extra_rows=extra,
+        discard_url=url_for("logframe.edit_vision", number=version.number),
+    )
 
 
 @bp.route("/plan/v<int:number>/history")

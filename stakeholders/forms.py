@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
 
 from leap_me.forms import MultiCheckboxField, ReasonMixin, strip
+from leap_me.locking import LockedForm
 from stakeholders.models import OrgType
 
 
@@ -13,7 +14,7 @@ def _type_choices():
     return [(t.value, t.title) for t in OrgType]
 
 
-class OrganisationForm(ReasonMixin, FlaskForm):
+class OrganisationForm(LockedForm, ReasonMixin, FlaskForm):
     code = StringField(
         _l("Code"),
         filters=[strip],

@@ -8,6 +8,7 @@ from sqlalchemy import orm as so
 
 from leap_me.audit import Audited
 from leap_me.db import Base, TimestampMixin
+from leap_me.locking import Versioned
 
 
 class OrgType(StrEnum):
@@ -65,7 +66,7 @@ organisation_province = sa.Table(
 )
 
 
-class Organisation(Audited, TimestampMixin, Base):
+class Organisation(Audited, Versioned, TimestampMixin, Base):
     __tablename__ = "organisation"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import orm as so
 
-from leap_me import audit
+from leap_me import audit, locking
 from leap_me.auth.permissions import (
     can_edit_organisations,
     can_see_contacts,
@@ -152,17 +152,32 @@ def edit_organisation(code: str):
     org = _load(code)
     form = OrganisationForm(obj=org)
     _form_choices(form, org)
+    conflict = None
     if request.method == "GET":
         form.parent_id.data = org.parent_id or 0
         form.provinces.data = [p.id for p in org.provinces]
+        locking.prime(form, locking.token_of(org))
     if request.method == "POST" and _validate(form, org):
-        with audit.reason(form.reason.data):
-            services.apply_organisation(db.session, org, _data(form), form.provinces.data or [])
-        db.session.commit()
-        flash(_("Organisation %(code)s is saved.", code=org.code), "success")
-        return redirect(url_for("stakeholders.organisation", code=org.code))
-    status = 400 if request.method == "POST" else 200
-    return render_template("stakeholders/organisation_form.html", form=form, org=org), status
+        conflict = locking.detect(
+            form,
+            org,
+            [*(n for n in _data(form) if n != "parent_id"), "parent_id", "provinces"],
+            stored={"parent_id": org.parent_id or 0, "provinces": [p.id for p in org.provinces]},
+            discard_url=url_for("stakeholders.edit_organisation", code=org.code),
+        )
+        if conflict is None:
+            with audit.reason(form.reason.data):
+                locking.bump(org)  # provinces are not columns
+                services.apply_organisation(
+                    db.session, org, _data(form), form.provinces.data or []
+                )
+            db.session.commit()
+            flash(_("Organisation %(code)s is saved.", code=org.code), "success")
+            return redirect(url_for("stakeholders.organisation", code=org.code))
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
+    return render_template(
+        "stakeholders/organisation_form.html", form=form, org=org, conflict=conflict
+    ), status
 
 
 @bp.route("/organisations/<code>/contacts", methods=["POST"])

@@ -128,6 +128,16 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "indicators.delete": ("/indicators/LEAP-4.1/delete", {}, {"planner", "reviewer"}),
     "indicators.replace": ("/indicators/AHTJP-01/replace", {}, {"planner", "reviewer"}),
     "indicators.targets": ("/indicators/AHTJP-01/targets", {}, {"planner", "reviewer"}),
+    "indicators.resplit_old_targets": (
+        "/indicators/AHTJP-01/targets/old/resplit",
+        {},
+        {"planner", "reviewer"},
+    ),
+    "indicators.remove_old_targets": (
+        "/indicators/AHTJP-01/targets/old/remove",
+        {},
+        {"planner", "reviewer"},
+    ),
     "indicators.add_category": ("/disaggregations", {}, {"planner", "reviewer"}),
     "indicators.add_option": ("/disaggregations/sex/options", {}, {"planner", "reviewer"}),
     "indicators.generate_periods": ("/periods/generate", {"year": "2027"}, {"planner"}),

@@ -20,7 +20,7 @@ from budget.forms import (
     PathForm,
 )
 from budget.models import BudgetLine, Schedule, ScheduleStatus
-from leap_me import audit, numbers
+from leap_me import audit, locking, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
@@ -107,10 +107,12 @@ def edit_path(sched: Schedule, back: str):
     years = form_years()
     custom = {p.year: p.share for p in sched.path_points}
     errors: dict[str, str] = {}
+    conflict = None
     if request.method == "GET":
         form.current_share.data = format((sched.current_share * 100).normalize(), "f")
         form.full_ownership_year.data = sched.full_ownership_year
         form.mode.data = sched.path_mode
+        locking.prime(form, locking.token_of(sched))
     values = {
         f"share-{y}": request.form.get(f"share-{y}", "")
         if request.method == "POST"
@@ -143,7 +145,10 @@ def edit_path(sched: Schedule, back: str):
             except numbers.NumberError as err:
                 errors[f"share-{y}"] = err.message
         if ok and not errors:
+            conflict = _path_conflict(form, sched, custom, wanted, years)
+        if ok and not errors and conflict is None:
             with audit.reason(form.reason.data):
+                locking.bump(sched)  # the year-by-year shares are rows of their own
                 services.set_path(
                     db.session,
                     sched,
@@ -156,7 +161,7 @@ def edit_path(sched: Schedule, back: str):
             flash(_("The cost-sharing path is saved."), "success")
             return redirect(back)
     linear = calc.path_shares(years, sched.current_share, sched.full_ownership_year, "linear")
-    status = 400 if request.method == "POST" else 200
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
     return render_template(
         "budget/path_form.html",
         form=form,
@@ -166,4 +171,30 @@ def edit_path(sched: Schedule, back: str):
         errors=errors,
         linear=linear,
         back=back,
+        conflict=conflict,
     ), status
+
+
+def _percent(share: Decimal | None) -> str | None:
+    return None if share is None else format((share * 100).normalize(), "f")
+
+
+def _path_conflict(form, sched: Schedule, custom: dict, wanted: dict, years: list[int]):
+    """The stored path next to what was typed, when someone saved it meanwhile."""
+    rows = []
+    for y in years:
+        shown = locking.display(_percent(custom.get(y))), locking.display(_percent(wanted.get(y)))
+        if shown[0] != shown[1]:
+            rows.append(locking.ConflictRow(str(y), *shown))
+    return locking.detect(
+        form,
+        sched,
+        ["current_share", "full_ownership_year", "mode"],
+        stored={
+            "current_share": _percent(sched.current_share),
+            "mode": sched.path_mode,
+        },
+        audit_fields={"current_share": "current_share", "mode": "path_mode"},
+        extra_rows=rows,
+        discard_url=request.url,
+    )

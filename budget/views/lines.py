@@ -29,7 +29,7 @@ from budget.views.common import (
     form_years,
     line_or_404,
 )
-from leap_me import audit
+from leap_me import audit, locking
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_budget,
@@ -103,6 +103,9 @@ def _edit_line(sched: Schedule, ln: BudgetLine | None):
     years = form_years()
     srcs = [s for s in services.sources(db.session) if s["id"] is not None]
     errors: dict[str, str] = {}
+    conflict = None
+    if request.method == "GET" and ln is not None:
+        locking.prime(form, locking.token_of(ln))
     if request.method == "POST":
         ok = form.validate_on_submit()
         amounts, errors = _grid(ln, form.currency.data or "USD", years, srcs)
@@ -126,7 +129,9 @@ def _edit_line(sched: Schedule, ln: BudgetLine | None):
                     _("Spending is recorded on this line: keep its code."),
                 ]
                 ok = False
-        if ok and not errors:
+        if ok and not errors and ln is not None:
+            conflict = _line_conflict(form, ln, amounts, years, srcs)
+        if ok and not errors and conflict is None:
             data = {
                 "code": form.code.data,
                 "category": form.category.data,
@@ -136,11 +141,13 @@ def _edit_line(sched: Schedule, ln: BudgetLine | None):
                 "result_key": form.result_key.data or None,
             }
             with audit.reason(form.reason.data):
+                if ln is not None:
+                    locking.bump(ln)  # the amounts are rows of their own
                 saved = services.save_line(db.session, sched, ln, data, amounts)
             db.session.commit()
             flash(_("Budget line %(code)s is saved.", code=saved.code), "success")
             return redirect(url_for("budget.line", code=saved.code))
-    status = 400 if request.method == "POST" else 200
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
     return render_template(
         "budget/line_form.html",
         form=form,
@@ -149,7 +156,28 @@ def _edit_line(sched: Schedule, ln: BudgetLine | None):
         srcs=srcs,
         values=_grid_values(ln),
         errors=errors,
+        conflict=conflict,
     ), status
+
+
+def _line_conflict(form: LineForm, ln: BudgetLine, amounts: dict, years, srcs):
+    """The stored line and amounts next to what was typed, when saved meanwhile."""
+    stored = {(a.source_id, a.year): a.amount for a in ln.amounts}
+    rows = []
+    for s in srcs:
+        for y in years:
+            was, typed = stored.get((s["id"], y)), amounts.get((s["id"], y))
+            shown = locking.display(was or None), locking.display(typed or None)
+            if shown[0] != shown[1]:
+                rows.append(locking.ConflictRow(f"{s['code']} {y}", *shown))
+    return locking.detect(
+        form,
+        ln,
+        ["code", "category", "name_en", "name_km", "currency", "result_key"],
+        stored={"result_key": ln.result_key or ""},
+        extra_rows=rows,
+        discard_url=url_for("budget.edit_line", code=ln.code),
+    )
 
 
 @bp.route("/lines/new", methods=["GET", "POST"])

@@ -90,6 +90,7 @@ def scenario(scenario_id: int):
         svg=chart_svg(services.compute(db.session, sc, detail=True), True),
         exit_form=exit_form,
         can_edit=can_edit_budget(current_user),
+        approved_changed=services.approved_changed_since_copy(db.session, sc),
     )
 
 
@@ -135,8 +136,21 @@ def keep_scenario(scenario_id: int):
     sc = scenario_or_404(scenario_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    with audit.reason(_("Scenario %(name)s kept as the approved schedule", name=sc.name)):
-        services.keep_scenario(db.session, sc)
+    confirmed = request.form.get("confirm_changed") == "yes"
+    why = _("Scenario %(name)s kept as the approved schedule", name=sc.name)
+    if confirmed and services.approved_changed_since_copy(db.session, sc):
+        why = _(
+            "Scenario %(name)s kept as the approved schedule, replacing changes made to "
+            "the approved schedule after the copy (confirmed)",
+            name=sc.name,
+        )
+    try:
+        with audit.reason(why):
+            services.keep_scenario(db.session, sc, confirmed=confirmed)
+    except services.ScheduleChanged as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("budget.scenario", scenario_id=sc.id) + "#keep")
     db.session.commit()
     flash(_("Scenario %(name)s is now the approved schedule. The previous one is archived.",
             name=sc.name), "success")  # fmt: skip

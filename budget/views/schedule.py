@@ -31,7 +31,7 @@ from budget.views.common import (
     edit_path,
     form_years,
 )
-from leap_me import audit, numbers
+from leap_me import audit, locking, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import (
     can_edit_budget,
@@ -127,6 +127,10 @@ def rates():
         else (format(current[y].normalize(), "f") if y in current else "")
         for y in years
     }
+    token = locking.fingerprint(current.items())
+    conflict = None
+    if request.method == "GET":
+        locking.prime(form, token)
     if request.method == "POST":
         ok = form.validate_on_submit()
         wanted = {}
@@ -143,14 +147,31 @@ def rates():
                 errors[f"rate-{y}"] = _("Give the number of riel for one US dollar.")
             else:
                 wanted[y] = value.quantize(Decimal("0.0001"))
-        if ok and not errors:
+        if ok and not errors and not locking.check(locking.submitted_token(form), token):
+            conflict = locking.conflict_of_cells(
+                token,
+                {y: current.get(y) for y in years},
+                {y: wanted.get(y, current.get(y)) for y in years},
+                {y: str(y) for y in years},
+                discard_url=url_for("budget.rates"),
+            )
+            if conflict.rows:
+                locking.prime(form, token)
+            else:
+                conflict = None
+        if ok and not errors and conflict is None:
             with audit.reason(form.reason.data):
                 for y, value in wanted.items():
                     services.set_rate(db.session, y, value)
             db.session.commit()
             flash(_("The exchange rates are saved."), "success")
             return redirect(url_for("budget.schedule") + "#rates")
-    status = 400 if request.method == "POST" else 200
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
     return render_template(
-        "budget/rates_form.html", form=form, years=years, values=values, errors=errors
+        "budget/rates_form.html",
+        form=form,
+        years=years,
+        values=values,
+        errors=errors,
+        conflict=conflict,
     ), status

@@ -19,6 +19,7 @@ from indicators.models.enums import (
 )
 from leap_me.audit import Audited
 from leap_me.db import Base, TimestampMixin
+from leap_me.locking import Versioned
 from stakeholders.models import Organisation
 
 # --- disaggregations ---------------------------------------------------------------
@@ -90,7 +91,7 @@ version_category = sa.Table(
 )
 
 
-class Indicator(Audited, TimestampMixin, Base):
+class Indicator(Audited, Versioned, TimestampMixin, Base):
     """The identity of an indicator; its meaning is in its versions."""
 
     __tablename__ = "indicator"

@@ -45,8 +45,12 @@ from indicators.services.periods import (
     set_deadline,
 )
 from indicators.services.targets import (
+    national_targets,
     national_yearly_targets,
+    old_targets,
     plan_span,
+    remove_old_targets,
+    resplit_old_targets,
     set_target,
     set_year_target,
     short_targets,
@@ -81,6 +85,10 @@ __all__ = [
     "indicator_as_dict",
     "targets_for_api",
     "matrix_provider",
+    "national_targets",
+    "old_targets",
+    "remove_old_targets",
+    "resplit_old_targets",
     "national_yearly_targets",
     "parse_decimal",
     "period_as_dict",

@@ -10,6 +10,7 @@ max), and every rate (percentage, ratio, yes/no), repeats the yearly figure.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -230,12 +231,59 @@ def combine_space(values: list[Decimal], agg_space: str) -> Decimal:
     return sum(values, Decimal(0))
 
 
-def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
-    """{indicator id: {year: target}}, in one query.
+@dataclass
+class NationalTargets:
+    """The national targets of an indicator, as the reference sheet and the logframe
+    matrix show them (one function for both: :func:`national_targets`)."""
 
-    A national target wins; a year that only has provincial targets gets them added up
-    across provinces with the indicator's own rule, so that it is never shown as empty.
+    by_year: dict[int, Decimal] = field(default_factory=dict)
+    by_period: dict[str, Decimal] = field(default_factory=dict)
+    #: Years that have no national target: their figures add up the provincial ones.
+    from_provinces: set[int] = field(default_factory=set)
+
+
+def national_targets(
+    version: IndicatorVersion, by_period: dict[tuple[str, int | None], Decimal]
+) -> NationalTargets:
+    """National targets by year and by period from the stored targets.
+
+    A year with a national target keeps it; a year that only has provincial targets gets
+    them added up across provinces with the indicator's own rule (``combine_space``,
+    METHOD.md §2), per year and per period, so that it is never shown as empty. Targets
+    of another frequency (an earlier definition) are left out here: the target grid
+    lists them to be re-split or removed.
     """
+    out = NationalTargets()
+    national_years: set[int] = set()
+    per_period: dict[str, list[Decimal]] = defaultdict(list)
+    for (code, province_id), value in by_period.items():
+        spec = calendar.parse(code)
+        if spec is None or spec.frequency != version.frequency:
+            continue
+        if province_id is None:
+            national_years.add(spec.year)
+            out.by_period[code] = value
+        else:
+            per_period[code].append(value)
+    provincial_years: dict[int, list[Decimal]] = defaultdict(list)
+    for (year, province_id), value in yearly_targets(version, by_period).items():
+        if province_id is None:
+            out.by_year[year] = value
+        elif year not in national_years:
+            provincial_years[year].append(value)
+    for year, values in provincial_years.items():
+        out.by_year[year] = combine_space(values, version.agg_space)
+        out.from_provinces.add(year)
+    for code, values in per_period.items():
+        spec = calendar.parse(code)
+        if spec is not None and spec.year in out.from_provinces:
+            out.by_period[code] = combine_space(values, version.agg_space)
+    return out
+
+
+def national_yearly_targets(session: so.Session, indicators: list[Indicator]) -> dict[int, dict]:
+    """{indicator id: {year: target}} for the logframe matrix, in one query, added up
+    exactly as the reference sheet adds them (:func:`national_targets`)."""
     if not indicators:
         return {}
     rows = session.execute(
@@ -247,20 +295,9 @@ def national_yearly_targets(session: so.Session, indicators: list[Indicator]) ->
     for ind_id, code, province_id, value in rows:
         per[ind_id][(code, province_id)] = value
     versions = {i.id: i.current_version or i.current for i in indicators}
-    out: dict[int, dict] = {}
-    for ind_id, data in per.items():
-        version = versions[ind_id]
-        national: dict[int, Decimal] = {}
-        provincial: dict[int, list[Decimal]] = defaultdict(list)
-        for (year, province_id), value in yearly_targets(version, data).items():
-            if province_id is None:
-                national[year] = value
-            else:
-                provincial[year].append(value)
-        for year, values in provincial.items():
-            national.setdefault(year, combine_space(values, version.agg_space))
-        out[ind_id] = national
-    return out
+    return {
+        ind_id: national_targets(versions[ind_id], data).by_year for ind_id, data in per.items()
+    }
 
 
 def short_targets(version: IndicatorVersion, years: dict[int, Decimal]) -> str:
@@ -275,3 +312,104 @@ def short_targets(version: IndicatorVersion, years: dict[int, Decimal]) -> str:
         picks.append(ordered[-1])
     suffix = "%" if version.measure == Measure.PERCENTAGE else ""
     return " · ".join(f"{y}: {plain(years[y])}{suffix}" for y in picks)
+
+
+# --- targets of an earlier definition ----------------------------------------------------
+
+#: Why a stored target is not in the grid of the current definition.
+OLD_FREQUENCY = "frequency"
+OLD_MEASURE = "measure"
+
+
+def old_targets(session: so.Session, indicator: Indicator) -> list[tuple[Target, str]]:
+    """Stored targets the grid of the current definition cannot show, with the reason:
+    a period of another frequency, or a value the current measure refuses (every target
+    of a text indicator). Stored data is never invisible: the grid lists these to be
+    re-split to the current frequency or removed."""
+    version = indicator.current
+    rows = session.scalars(
+        sa.select(Target)
+        .where(Target.indicator_id == indicator.id)
+        .order_by(Target.period_code, Target.province_id)
+    ).all()
+    out = []
+    for target in rows:
+        spec = calendar.parse(target.period_code)
+        if version.measure == Measure.TEXT:
+            out.append((target, OLD_MEASURE))
+        elif spec is None or spec.frequency != version.frequency:
+            out.append((target, OLD_FREQUENCY))
+        else:
+            try:
+                clean_target(version, target.value)
+            except ValidationError:
+                out.append((target, OLD_MEASURE))
+    return out
+
+
+@dataclass
+class Resplit:
+    moved: int = 0  # old targets replaced
+    written: int = 0  # targets of the current frequency written
+    kept: list[tuple[int, int | None]] = field(default_factory=list)  # (year, province)
+
+
+def resplit_old_targets(session: so.Session, indicator: Indicator) -> Resplit:
+    """Old targets of another frequency become targets of the current one.
+
+    Per year and province, the old period targets are added up into a year target with
+    the current definition's rule over time (:func:`year_total`), and that year is split
+    into the current periods (:func:`split_year`); the old rows are then deleted. A year
+    that already has targets of the current frequency, lies outside the plan or gives a
+    total the measure refuses is left as it is (listed in ``kept``): nothing is
+    overwritten."""
+    version = indicator.current
+    result = Resplit()
+    if version.measure == Measure.TEXT:
+        return result
+    groups: dict[tuple[int, int | None], list[Target]] = defaultdict(list)
+    for target, reason in old_targets(session, indicator):
+        if reason == OLD_FREQUENCY and calendar.parse(target.period_code) is not None:
+            groups[(calendar.parse(target.period_code).year, target.province_id)].append(target)
+    existing = _existing(session, indicator.id)
+    current_years = {
+        (spec.year, province_id)
+        for (code, province_id) in existing
+        if (spec := calendar.parse(code)) is not None and spec.frequency == version.frequency
+    }
+    span = plan_span(session)
+    for (year, province_id), targets in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)
+    ):
+        values = [t.value for t in sorted(targets, key=lambda t: t.period_code)]
+        total = year_total(values, version)
+        ok = (year, province_id) not in current_years and span and span[0] <= year <= span[1]
+        if ok:
+            try:
+                total = clean_target(version, total)
+            except ValidationError:
+                ok = False
+        if not ok or total is None:
+            result.kept.append((year, province_id))
+            continue
+        for target in targets:
+            session.delete(target)
+            existing.pop((target.period_code, province_id), None)
+            result.moved += 1
+        session.flush()
+        specs = calendar.periods_of_year(version.frequency, year)
+        # split in units of the figure as a person would type it (220, not 220.000000)
+        total = total.normalize()
+        for spec, part in zip(specs, split_year(total, version), strict=True):
+            result.written += put_target(session, indicator, spec, province_id, part, existing)
+    session.flush()
+    return result
+
+
+def remove_old_targets(session: so.Session, indicator: Indicator) -> int:
+    """Delete every target the current grid cannot show. Returns how many."""
+    old = old_targets(session, indicator)
+    for target, _reason in old:
+        session.delete(target)
+    session.flush()
+    return len(old)

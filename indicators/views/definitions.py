@@ -22,7 +22,7 @@ from indicators.services import ValidationError
 from indicators.services.definitions import FIELDS
 from indicators.views import bp
 from indicators.views.common import attach_error, load_indicator, result_label
-from leap_me import audit
+from leap_me import audit, locking
 from leap_me.auth.permissions import (
     can_edit_indicators,
     can_see_history,
@@ -87,10 +87,10 @@ def pirs(code: str):
     version = indicator.current
     result = logframe.results_by_key(db.session, [indicator.result_key]).get(indicator.result_key)
     by_period = services.targets_by_period(db.session, indicator.id)
-    yearly = services.yearly_targets(version, by_period)
-    years = sorted({y for (y, p) in yearly if p is None})
+    national = services.national_targets(version, by_period)
+    years = sorted(national.by_year)
     specs = {y: services.calendar.periods_of_year(version.frequency, y) for y in years}
-    provincial = sorted({p for (_y, p) in yearly if p is not None})
+    provincial = sorted({p for (_c, p) in by_period if p is not None})
     return render_template(
         "indicators/pirs.html",
         ind=indicator,
@@ -99,8 +99,7 @@ def pirs(code: str):
         result_text=result_label(result) if result else indicator.result_key,
         years=years,
         specs=specs,
-        yearly=yearly,
-        by_period=by_period,
+        national=national,
         has_provincial=bool(provincial),
         counts=services.value_counts(db.session, indicator.id),
         baseline=services.baseline_text(version),
@@ -186,42 +185,64 @@ def edit_indicator(code: str):
     indicator = load_indicator(code)
     form = IndicatorForm()
     _choices(form, indicator)
+    conflict = None
     if request.method == "GET":
         _fill(form, indicator)
-    elif form.validate_on_submit() and not _needs_confirmation(form, indicator):
-        try:
-            with audit.reason(form.reason.data or form.change_note.data):
-                version, is_new = services.update_indicator(
-                    db.session,
-                    indicator,
-                    code=form.code.data,
-                    result_key=form.result_key.data,
-                    data=_data(form),
-                    category_ids=form.categories.data or [],
-                    reporter_ids=form.reporters.data or [],
-                    note=form.change_note.data or form.reason.data or "",
-                )
-        except ValidationError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            if is_new:
-                flash(
-                    _(
-                        "%(code)s now has definition version %(number)s. Values reported "
-                        "earlier keep their version.",
-                        code=indicator.code,
-                        number=version.number,
-                    ),
-                    "success",
-                )
+        locking.prime(form, locking.token_of(indicator))
+    elif form.validate_on_submit():
+        conflict = _indicator_conflict(form, indicator)
+        if conflict is None and not _needs_confirmation(form, indicator):
+            try:
+                with audit.reason(form.reason.data or form.change_note.data):
+                    locking.bump(indicator)  # most fields live in its definition version
+                    version, is_new = services.update_indicator(
+                        db.session,
+                        indicator,
+                        code=form.code.data,
+                        result_key=form.result_key.data,
+                        data=_data(form),
+                        category_ids=form.categories.data or [],
+                        reporter_ids=form.reporters.data or [],
+                        note=form.change_note.data or form.reason.data or "",
+                    )
+            except ValidationError as error:
+                db.session.rollback()
+                attach_error(form, error)
             else:
-                flash(_("Indicator %(code)s is saved.", code=indicator.code), "success")
-            return redirect(url_for("indicators.pirs", code=indicator.code))
-    status = 400 if request.method == "POST" else 200
+                db.session.commit()
+                if is_new:
+                    flash(
+                        _(
+                            "%(code)s now has definition version %(number)s. Values reported "
+                            "earlier keep their version.",
+                            code=indicator.code,
+                            number=version.number,
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Indicator %(code)s is saved.", code=indicator.code), "success")
+                return redirect(url_for("indicators.pirs", code=indicator.code))
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
     counts = services.value_counts(db.session, indicator.id)
-    return render_template("indicators/form.html", form=form, ind=indicator, counts=counts), status
+    return render_template(
+        "indicators/form.html", form=form, ind=indicator, counts=counts, conflict=conflict
+    ), status
+
+
+def _indicator_conflict(form: IndicatorForm, indicator: Indicator):
+    """The stored definition next to what was typed, when someone saved it meanwhile."""
+    stored = IndicatorForm(formdata=None)
+    _choices(stored, indicator)
+    _fill(stored, indicator)
+    names = ["code", "result_key", *FIELDS, "categories", "reporters"]
+    return locking.detect(
+        form,
+        indicator,
+        names,
+        stored={name: getattr(stored, name).data for name in names},
+        discard_url=url_for("indicators.edit_indicator", code=indicator.code),
+    )
 
 
 def _needs_confirmation(form: IndicatorForm, indicator: Indicator) -> bool:

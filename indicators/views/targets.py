@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from indicators import services
@@ -21,11 +21,12 @@ from indicators.models import Frequency, Target
 from indicators.services import ValidationError
 from indicators.views import bp
 from indicators.views.common import load_indicator
-from leap_me import audit, numbers
+from leap_me import audit, locking, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
+from leap_me.forms import EmptyForm
 from leap_me.i18n import localized
 from stakeholders.models import Province
 
@@ -118,16 +119,21 @@ def targets(code: str):
     indicator = load_indicator(code)
     version = indicator.current
     span = services.plan_span(db.session)
+    old = _old_rows(indicator)
     if version.measure == "text" or span is None:
-        return render_template("indicators/targets.html", ind=indicator, v=version, span=span)
+        return render_template(
+            "indicators/targets.html", ind=indicator, v=version, span=span, old=old
+        )
     year = numbers.query_int("year", minimum=1, maximum=9999, args=request.values)
     if version.frequency == Frequency.YEARLY or (year and not span[0] <= year <= span[1]):
         year = None
     rows, cols = _rows(version, span, year), _columns(version)
     stored = _current(indicator, version, year)
+    token = grid_token(indicator.id)
     cells = dict(stored)
     errors: dict[tuple[str, str], str] = {}
     problems: list[str] = []
+    conflict = None
     if request.method == "POST":
         cells = {
             (r, c): request.form.get(f"c-{r}-{c}", "").strip()
@@ -137,6 +143,16 @@ def targets(code: str):
         problems = _apply_paste(request.form.get("paste", ""), rows, cols, cells, span)
         if action := request.form.get("copy"):
             _apply_copy(action, rows, cols, cells)
+        if not problems and not locking.check(locking.submitted_token(), token):
+            conflict = locking.conflict_of_cells(
+                token,
+                stored,
+                cells,
+                {(r, c): f"{label} · {clabel}" for r, label in rows for c, _i, clabel in cols},
+                discard_url=url_for("indicators.targets", code=code, year=year),
+            )
+            conflict = conflict if conflict.rows else None
+    if request.method == "POST" and conflict is None:
         changed = 0
         province_ids = {c: pid for c, pid, _n in cols}
         with audit.reason(request.form.get("reason") or None):
@@ -184,8 +200,25 @@ def targets(code: str):
             cells=cells,
             errors=errors,
             years=list(range(span[0], span[1] + 1)),
+            lock_token=token,
+            conflict=conflict,
+            old=old,
         ),
-        400 if errors or (request.method == "POST" and problems) else 200,
+        conflict.status
+        if conflict
+        else 400
+        if errors or (request.method == "POST" and problems)
+        else 200,
+    )
+
+
+def grid_token(indicator_id: int) -> str:
+    """The target grid's lock: a fingerprint of every target the indicator has."""
+    return locking.fingerprint(
+        (code, province_id, value)
+        for (code, province_id), value in services.targets_by_period(
+            db.session, indicator_id
+        ).items()
     )
 
 
@@ -229,3 +262,91 @@ def target_history(code: str):
     page = db.paginate(stmt, page=numbers.query_int("page", minimum=1, default=1), per_page=50)
     rows = [(e, *_target_value(e)) for e in page.items]
     return render_template("indicators/target_history.html", ind=indicator, page=page, rows=rows)
+
+
+# --- targets of an earlier definition --------------------------------------------------
+
+
+def _old_rows(indicator) -> list[dict]:
+    """The stored targets the grid of the current definition cannot show (see
+    ``services.old_targets``), ready for the table above the grid."""
+    old = services.old_targets(db.session, indicator)
+    if not old:
+        return []
+    names = {p.id: localized(p) for p in db.session.scalars(db.select(Province))}
+    why = {
+        services.targets.OLD_FREQUENCY: _("a period of another frequency"),
+        services.targets.OLD_MEASURE: _("not a valid target for the current measure"),
+    }
+    return [
+        {
+            "period": t.period_code,
+            "where": names.get(t.province_id, "") if t.province_id else _("National"),
+            "value": services.plain(t.value),
+            "reason": reason,
+            "why": why[reason],
+        }
+        for t, reason in old
+    ]
+
+
+def _confirmed() -> bool:
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm; nothing was changed."), "error")
+        return False
+    return True
+
+
+@bp.route("/indicators/<code>/targets/old/resplit", methods=["POST"])
+@roles_required(Role.PLANNER, Role.REVIEWER)
+def resplit_old_targets(code: str):
+    indicator = load_indicator(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if _confirmed():
+        version = indicator.current
+        with audit.reason(
+            request.form.get("reason")
+            or _(
+                "Targets of an earlier definition re-split to %(frequency)s periods",
+                frequency=version.frequency_enum.title.lower(),
+            )
+        ):
+            done = services.resplit_old_targets(db.session, indicator)
+        db.session.commit()
+        flash(
+            _(
+                "%(moved)s old targets were replaced by %(written)s targets of the current "
+                "frequency.",
+                moved=done.moved,
+                written=done.written,
+            ),
+            "success",
+        )
+        if done.kept:
+            flash(
+                _(
+                    "%(count)s years were left as they were: they already have targets of "
+                    "the current frequency, lie outside the plan, or their total is not a "
+                    "valid target. Remove their old targets if they are not needed.",
+                    count=len(done.kept),
+                ),
+                "warning",
+            )
+    return redirect(url_for("indicators.targets", code=code) + "#old-targets")
+
+
+@bp.route("/indicators/<code>/targets/old/remove", methods=["POST"])
+@roles_required(Role.PLANNER, Role.REVIEWER)
+def remove_old_targets(code: str):
+    indicator = load_indicator(code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if _confirmed():
+        with audit.reason(
+            request.form.get("reason") or _("Targets of an earlier definition removed")
+        ):
+            count = services.remove_old_targets(db.session, indicator)
+        db.session.commit()
+        flash(_("%(count)s old targets were removed.", count=count), "success")
+    return redirect(url_for("indicators.targets", code=code) + "#old-targets")

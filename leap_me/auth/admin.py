@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from leap_me.auth import services
+from leap_me import locking
 from leap_me.auth.forms import UserForm
 from leap_me.auth.models import User
 from leap_me.auth.permissions import roles_required
@@ -144,25 +145,35 @@ def edit_user(user_id: int):
     form = UserForm(obj=user)
     form.organisation_id.choices = _organisation_choices(keep=user.organisation_id)
     _password_help(form, user)
+    conflict = None
     if request.method == "GET":
         form.organisation_id.data = user.organisation_id or 0
+        locking.prime(form, locking.token_of(user))
     if request.method == "POST" and _validate_user_form(form, user):
-        warnings = _warnings(form, user)
+        conflict = locking.detect(
+            form,
+            user,
+            ["username", "full_name", "email", "role", "organisation_id", "is_enabled"],
+            stored={"organisation_id": user.organisation_id or 0},
+            discard_url=url_for("admin.edit_user", user_id=user.id),
+        )
+        warnings = _warnings(form, user) if conflict is None else []
         if warnings and not form.confirmed.data:
             # Nothing is saved yet: the page shows what will happen and asks again.
             form.confirmed.data = True
             return render_template("admin/user_form.html", form=form, user=user, warnings=warnings)
-        was_enabled = user.is_enabled
-        user.username = form.username.data
-        _apply(form, user)
-        if was_enabled and not user.is_enabled:
-            services.revoke_sessions(db.session, user.id)
-        db.session.commit()
-        flash(_("User %(name)s is saved.", name=user.username), "success")
-        return redirect(url_for("admin.users"))
+        if conflict is None:
+            was_enabled = user.is_enabled
+            user.username = form.username.data.strip()
+            _apply(form, user)
+            if was_enabled and not user.is_enabled:
+                services.revoke_sessions(db.session, user.id)
+            db.session.commit()
+            flash(_("User %(name)s is saved.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
     form.confirmed.data = False
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    status = conflict.status if conflict else 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user, conflict=conflict), status
 
 
 def _apply(form: UserForm, user: User) -> None:

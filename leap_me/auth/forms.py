@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from leap_me.auth.roles import ALL_ROLES
 from leap_me.forms import strip
+from leap_me.locking import LockedForm
 
 
 class LoginForm(FlaskForm):
@@ -42,7 +43,7 @@ def _role_choices():
     return [(r.value, r.title) for r in ALL_ROLES]
 
 
-class UserForm(FlaskForm):
+class UserForm(LockedForm, FlaskForm):
     """The fields of an account. Their rules (username pattern, password length, partner
     organisation, unique username) live in ``auth.services.account_errors``, which the
     command line uses too; here only what HTML needs."""

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from leap_me.audit import Audited
 from leap_me.auth.roles import Role
 from leap_me.db import Base, TimestampMixin, utcnow
+from leap_me.locking import Versioned
 
 
 def normalise_username(value: str | None) -> str:
@@ -19,7 +20,7 @@ def normalise_username(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-class User(Audited, TimestampMixin, UserMixin, Base):
+class User(Audited, Versioned, TimestampMixin, UserMixin, Base):
     __tablename__ = "user_account"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
