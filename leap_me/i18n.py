@@ -26,14 +26,15 @@ def current_lang() -> str:
 
 
 def localized(obj: Any, field: str = "name") -> str:
-    """The Khmer text of ``obj.<field>_km`` in Khmer when there is one, else the English."""
+    """The text of ``obj.<field>_km`` on a Khmer page, ``obj.<field>_en`` on an English one;
+    when that language is empty, the other one (a note may be written in one language)."""
     if obj is None:
         return ""
+    en = getattr(obj, f"{field}_en", None) or ""
+    km = getattr(obj, f"{field}_km", None) or ""
     if current_lang() == "km":
-        km = getattr(obj, f"{field}_km", None)
-        if km:
-            return km
-    return getattr(obj, f"{field}_en", "") or ""
+        return km or en
+    return en or km
 
 
 def number(value: Any, digits: int = 0) -> str:
