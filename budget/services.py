@@ -25,6 +25,7 @@ from budget.models import (
     ScheduleStatus,
     Spending,
 )
+from leap_me.i18n import coded_name
 from logframe import services as logframe
 from stakeholders.models import Organisation
 
@@ -82,7 +83,11 @@ def result_choices(session: so.Session, lang: str = "en") -> list[tuple[str, str
 
 
 def source_choices(session: so.Session) -> list[tuple[int, str]]:
-    return [(s["id"], s["code"]) for s in sources(session) if s["id"] is not None]
+    return [
+        (s["id"], coded_name(s["code"], s["name_en"], s["name_km"]))
+        for s in sources(session)
+        if s["id"] is not None
+    ]
 
 
 def line_by_code(session: so.Session, schedule: Schedule, code: str) -> BudgetLine | None:
@@ -205,11 +210,11 @@ def source_candidates(session: so.Session) -> list[tuple[int, str]]:
     """Active organisations that are not yet funding sources."""
     taken = sa.select(FundingSource.organisation_id)
     rows = session.execute(
-        sa.select(Organisation.id, Organisation.code, Organisation.name_en)
+        sa.select(Organisation.id, Organisation.code, Organisation.name_en, Organisation.name_km)
         .where(Organisation.is_active.is_(True), Organisation.id.not_in(taken))
         .order_by(Organisation.code)
     )
-    return [(r.id, f"{r.code} — {r.name_en}") for r in rows]
+    return [(r.id, coded_name(r.code, r.name_en, r.name_km)) for r in rows]
 
 
 def add_funding_source(session: so.Session, organisation: Organisation) -> FundingSource:

@@ -35,6 +35,7 @@ from leap_me.auth.permissions import (
 )
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
+from leap_me.i18n import coded_name
 from stakeholders.models import Organisation
 
 # --- scenarios ---------------------------------------------------------------------
@@ -77,7 +78,9 @@ def scenario(scenario_id: int):
     base_by_year = {r["year"]: r for r in base["years_rows"]}
     exit_form = DonorExitForm()
     exit_form.source_id.choices = [
-        (s["id"], s["code"]) for s in data["sources"] if s["id"] is not None and not s["is_moi"]
+        (s["id"], coded_name(s["code"], s["name_en"], s["name_km"]))
+        for s in data["sources"]
+        if s["id"] is not None and not s["is_moi"]
     ]
     exit_form.from_year.choices = [(y, str(y)) for y in data["years"]]
     return render_template(

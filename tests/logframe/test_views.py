@@ -48,7 +48,7 @@ def test_planner_changes_approves_and_compares(client, login, db, seeded_plan):
     assert _result(db, 2, "O2").code == "1" and _result(db, 2, "O1").code == "2"
     assert _result(db, 1, "O1").code == "1"  # the approved version did not move
     history = client.get("/plan/v2/results/O1/history").get_data(as_text=True)
-    assert "Shorter wording" in history and "statement_en" in history
+    assert "Shorter wording" in history and "Changed Statement in English from" in history
     assert "seed data" in history  # its creation in version 1: one history across versions
 
 

@@ -17,9 +17,7 @@ def _a1(db) -> Result:
     )
 
 
-@pytest.mark.parametrize(
-    "notes", [{"delay_note_en": "Rain"}, {"delay_note_km": "ភ្លៀងធ្លាក់ខ្លាំង"}]
-)
+@pytest.mark.parametrize("notes", [{"delay_note_en": "Rain"}, {"delay_note_km": "ភ្លៀងធ្លាក់ខ្លាំង"}])
 def test_a_delayed_activity_needs_a_note_in_one_language(client, login, db, notes):
     tiny_plan(db.session, with_draft=False)
     db.session.commit()
