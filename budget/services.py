@@ -230,6 +230,19 @@ def add_funding_source(session: so.Session, organisation: Organisation) -> Fundi
     return fs
 
 
+class ReplaceNeeded(Exception):
+    """Spending is already recorded for that line, source and quarter: the caller must
+    show it and ask before replacing it (``replaces`` = the amount the user saw)."""
+
+    def __init__(self, row: Spending) -> None:
+        super().__init__(row.line_code)
+        self.row = row
+
+
+#: ``replaces`` for callers that have already shown what will change (upload dry run).
+ANY = object()
+
+
 def record_spending(
     session: so.Session,
     line: BudgetLine,
@@ -238,8 +251,14 @@ def record_spending(
     quarter: int,
     amount: Decimal,
     note: str = "",
+    *,
+    replaces: Decimal | None | object = None,
 ) -> Spending:
-    """Set the spending of one quarter (replacing what was there): the trail keeps both."""
+    """Set the spending of one quarter; the trail keeps the old and the new amount.
+
+    An amount already recorded is never replaced silently: unless ``replaces`` equals the
+    stored amount (the user saw it and confirmed) or is :data:`ANY`, a different amount or
+    note raises :class:`ReplaceNeeded` and nothing is written."""
     row = session.scalar(
         sa.select(Spending).where(
             Spending.line_code == line.code,
@@ -261,6 +280,12 @@ def record_spending(
         )
         session.add(row)
     else:
+        changes = (
+            row.amount != amount or row.currency != line.currency or (note and note != row.note)
+        )
+        confirmed = replaces is ANY or (isinstance(replaces, Decimal) and replaces == row.amount)
+        if changes and not confirmed:
+            raise ReplaceNeeded(row)
         if row.amount != amount:
             row.amount = amount
         row.currency = line.currency
