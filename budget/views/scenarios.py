@@ -83,6 +83,12 @@ def scenario(scenario_id: int):
         if s["id"] is not None and not s["is_moi"]
     ]
     exit_form.from_year.choices = [(y, str(y)) for y in data["years"]]
+    # After a donor's exit the form keeps that donor and year (passed back in the address).
+    donor, year = request.args.get("donor", ""), request.args.get("from", "")
+    if donor.isascii() and donor.isdigit() and int(donor) in dict(exit_form.source_id.choices):
+        exit_form.source_id.data = int(donor)
+    if year.isascii() and year.isdigit() and int(year) in dict(exit_form.from_year.choices):
+        exit_form.from_year.data = int(year)
     return render_template(
         "budget/scenario.html",
         sc=sc,
@@ -122,7 +128,14 @@ def donor_exit(scenario_id: int):
         ),
         "success",
     )
-    return redirect(url_for("budget.scenario", scenario_id=sc.id))
+    return redirect(
+        url_for(
+            "budget.scenario",
+            scenario_id=sc.id,
+            donor=form.source_id.data,
+            **{"from": form.from_year.data},
+        )
+    )
 
 
 @bp.route("/scenarios/<int:scenario_id>/path", methods=["GET", "POST"])

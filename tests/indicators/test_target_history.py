@@ -39,3 +39,17 @@ def test_new_province_targets_appear_in_the_history_with_the_province_name(seede
     khmer = client.get("/indicators/AHTJP-01/targets/history").get_data(as_text=True)
     assert "2026Q2 · បន្ទាយមានជ័យ" in khmer
     assert "Banteay Meanchey" not in khmer
+
+
+def test_closing_and_reopening_a_period_ask_for_confirmation(seeded, login, client):
+    login("planner")
+    page = client.get("/periods?year=2026").get_data(as_text=True)
+    forms = re.findall(r'<form[^>]*action="/periods/(\w+)/(close|open)"[^>]*>', page)
+    tags = re.findall(r'<form[^>]*action="/periods/\w+/(?:close|open)"[^>]*>', page)
+    assert forms
+    for (code, action), tag in zip(forms, tags, strict=True):
+        if action == "close":
+            assert f'data-confirm="Close {code}?' in tag
+        elif "Reopen" in tag or "data-confirm" in tag:
+            assert f'data-confirm="Reopen {code}?' in tag
+    assert any(a == "close" for _c, a in forms)
