@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from budget.models import Category, PathMode
@@ -79,9 +79,11 @@ class SpendingForm(ReasonMixin, FlaskForm):
     amount = StringField(
         _l("Amount spent"),
         validators=[DataRequired(), Length(max=24)],
-        description=_l("In the line's currency. Replaces what was recorded for that quarter."),
+        description=_l("In the line's currency."),
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    #: The recorded amount the user was shown and agreed to replace (see record_spending).
+    replaces = HiddenField(validators=[Optional(), Length(max=40)])
 
 
 class UploadForm(FlaskForm):

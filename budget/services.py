@@ -26,6 +26,7 @@ from budget.models import (
     Spending,
 )
 from leap_me import locking
+from leap_me.i18n import coded_name
 from logframe import services as logframe
 from stakeholders.models import Organisation
 
@@ -83,7 +84,11 @@ def result_choices(session: so.Session, lang: str = "en") -> list[tuple[str, str
 
 
 def source_choices(session: so.Session) -> list[tuple[int, str]]:
-    return [(s["id"], s["code"]) for s in sources(session) if s["id"] is not None]
+    return [
+        (s["id"], coded_name(s["code"], s["name_en"], s["name_km"]))
+        for s in sources(session)
+        if s["id"] is not None
+    ]
 
 
 def line_by_code(session: so.Session, schedule: Schedule, code: str) -> BudgetLine | None:
@@ -206,11 +211,11 @@ def source_candidates(session: so.Session) -> list[tuple[int, str]]:
     """Active organisations that are not yet funding sources."""
     taken = sa.select(FundingSource.organisation_id)
     rows = session.execute(
-        sa.select(Organisation.id, Organisation.code, Organisation.name_en)
+        sa.select(Organisation.id, Organisation.code, Organisation.name_en, Organisation.name_km)
         .where(Organisation.is_active.is_(True), Organisation.id.not_in(taken))
         .order_by(Organisation.code)
     )
-    return [(r.id, f"{r.code} — {r.name_en}") for r in rows]
+    return [(r.id, coded_name(r.code, r.name_en, r.name_km)) for r in rows]
 
 
 def add_funding_source(session: so.Session, organisation: Organisation) -> FundingSource:
@@ -226,6 +231,19 @@ def add_funding_source(session: so.Session, organisation: Organisation) -> Fundi
     return fs
 
 
+class ReplaceNeeded(Exception):
+    """Spending is already recorded for that line, source and quarter: the caller must
+    show it and ask before replacing it (``replaces`` = the amount the user saw)."""
+
+    def __init__(self, row: Spending) -> None:
+        super().__init__(row.line_code)
+        self.row = row
+
+
+#: ``replaces`` for callers that have already shown what will change (upload dry run).
+ANY = object()
+
+
 def record_spending(
     session: so.Session,
     line: BudgetLine,
@@ -234,8 +252,14 @@ def record_spending(
     quarter: int,
     amount: Decimal,
     note: str = "",
+    *,
+    replaces: Decimal | None | object = None,
 ) -> Spending:
-    """Set the spending of one quarter (replacing what was there): the trail keeps both."""
+    """Set the spending of one quarter; the trail keeps the old and the new amount.
+
+    An amount already recorded is never replaced silently: unless ``replaces`` equals the
+    stored amount (the user saw it and confirmed) or is :data:`ANY`, a different amount or
+    note raises :class:`ReplaceNeeded` and nothing is written."""
     row = session.scalar(
         sa.select(Spending).where(
             Spending.line_code == line.code,
@@ -257,6 +281,12 @@ def record_spending(
         )
         session.add(row)
     else:
+        changes = (
+            row.amount != amount or row.currency != line.currency or (note and note != row.note)
+        )
+        confirmed = replaces is ANY or (isinstance(replaces, Decimal) and replaces == row.amount)
+        if changes and not confirmed:
+            raise ReplaceNeeded(row)
         if row.amount != amount:
             row.amount = amount
         row.currency = line.currency

@@ -63,6 +63,9 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    from leap_me.forms import install_translations
+
+    install_translations()
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -87,10 +90,12 @@ def register_extensions(app: Flask) -> None:
 def _load_models() -> None:
     """Import every model so that metadata, migrations and relationships see them all."""
     import leap_me.audit  # noqa: F401
+    import leap_me.auth.audit_labels  # noqa: F401
     import leap_me.auth.models  # noqa: F401
 
     for domain in DOMAINS:
         importlib.import_module(f"{domain}.models")
+        _optional(f"{domain}.audit_labels")  # how its history pages name fields
 
 
 def _optional(module: str):
@@ -132,6 +137,11 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["loc"] = i18n.localized
     app.jinja_env.filters["num"] = i18n.number
+    # One date format per language: Flask-Babel's own filters are pointed at it too.
+    for name in ("date", "dateformat"):
+        app.jinja_env.filters[name] = i18n.date_filter
+    for name in ("datetime", "datetimeformat"):
+        app.jinja_env.filters[name] = i18n.datetime_filter
 
     @app.context_processor
     def inject() -> dict[str, Any]:

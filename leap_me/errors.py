@@ -81,8 +81,22 @@ def register_errorhandlers(app: Flask) -> None:
         text = _("The form expired or was sent from another site. Reload the page and try again.")
         if wants_json():
             return json_error(400, text, code="csrf")
+        typed, can_resend = typed_values()
+        if typed and can_resend:
+            text = _(
+                "The form expired before it was sent, so nothing was saved. What you typed is "
+                "kept below: check it and send it again."
+            )
         return (
-            render_template("errors/error.html", status=400, title=_("Form expired"), text=text),
+            render_template(
+                "errors/error.html",
+                status=400,
+                title=_("Form expired"),
+                text=text,
+                typed=typed,
+                can_resend=can_resend,
+                resend_to=request.full_path.rstrip("?"),
+            ),
             400,
         )
 
@@ -135,6 +149,30 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+#: Fields never echoed back on the "Form expired" page.
+SECRET_FIELDS = ("csrf_token", "password", "new_password", "current_password", "confirm")
+
+
+def typed_values() -> tuple[list[tuple[str, str]], bool]:
+    """What a refused form held, to show it again with a fresh token (one mechanism for
+    every form). Sending it again is offered only for a form of our own pages (same
+    origin), so that another site cannot use the page to get a form sent."""
+    if request.method != "POST" or request.mimetype not in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return [], False
+    typed = [
+        (k, v)
+        for k, v in request.form.items(multi=True)
+        if not any(secret in k for secret in SECRET_FIELDS)
+    ][:500]
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    same_site = origin == request.host_url.rstrip("/") or origin.startswith(request.host_url)
+    has_file = bool(request.files)
+    return typed, same_site and not has_file
 
 
 def _is_custom(exc: HTTPException) -> bool:

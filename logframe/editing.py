@@ -147,9 +147,9 @@ def check_activity(plan: Plan, data: dict[str, Any]) -> dict[str, str]:
     if data.get("status") not in {s.value for s in ActivityStatus}:
         errors["status"] = _("Choose a status.")
     if data.get("status") == ActivityStatus.DELAYED and not (
-        (data.get("delay_note_en") or "").strip() and (data.get("delay_note_km") or "").strip()
+        (data.get("delay_note_en") or "").strip() or (data.get("delay_note_km") or "").strip()
     ):
-        errors["delay_note_en"] = _("Say why the activity is delayed, in English and in Khmer.")
+        errors["delay_note_en"] = _("Say why the activity is delayed, in English or in Khmer.")
     return errors
 
 

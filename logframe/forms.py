@@ -54,6 +54,10 @@ class ResultForm(LockedForm, ReasonMixin, FlaskForm):
     )
 
 
+DELAY_HINT = _l("Required when the status is Delayed: in English or in Khmer, one is enough.")
+DELAY_MISSING = _l("A delayed activity needs a note on why, in English or in Khmer.")
+
+
 class MonitoringMixin:
     status = SelectField(_l("Status"), choices=status_choices, validators=[DataRequired()])
     progress = IntegerInput(
@@ -63,16 +67,19 @@ class MonitoringMixin:
             NumberRange(0, 100, message=_l("Progress is a whole number from 0 to 100.")),
         ],
     )
-    delay_note_en = TextAreaField(_l("Why delayed, in English"), validators=[Length(max=4000)])
-    delay_note_km = TextAreaField(_l("Why delayed, in Khmer"), validators=[Length(max=4000)])
+    delay_note_en = TextAreaField(
+        _l("Why delayed, in English"), validators=[Length(max=4000)], description=DELAY_HINT
+    )
+    delay_note_km = TextAreaField(
+        _l("Why delayed, in Khmer"), validators=[Length(max=4000)], description=DELAY_HINT
+    )
 
     def validate_delay_note_en(self, field):
-        if self.status.data == "delayed" and not (field.data or "").strip():
-            field.errors.append(_l("A delayed activity needs a note on why, in English."))
-
-    def validate_delay_note_km(self, field):
-        if self.status.data == "delayed" and not (field.data or "").strip():
-            field.errors.append(_l("A delayed activity needs a note on why, in Khmer."))
+        """A delayed activity needs its note in one language: English or Khmer is enough."""
+        if self.status.data != "delayed":
+            return
+        if not (field.data or "").strip() and not (self.delay_note_km.data or "").strip():
+            field.errors.append(DELAY_MISSING)
 
 
 class ActivityForm(MonitoringMixin, ResultForm):

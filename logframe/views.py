@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -36,6 +35,7 @@ from leap_me.auth.permissions import (
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
+from leap_me.history import history_page
 from leap_me.i18n import current_lang, localized
 from logframe import editing, services
 from logframe import versions as plan_versions
@@ -422,13 +422,10 @@ def result_history(number: int, key: str):
         .where(AuditEntry.object_type == "result", AuditEntry.object_id.in_([str(i) for i in ids]))
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     )
-    page = numbers.query_int("page", minimum=1, default=1)
-    entries = db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"] * 2)
-    return render_template(
-        "history.html",
-        entries=entries,
-        title=_("History of %(code)s in every version", code=result.code or _("Goal")),
-        back_url=url_for("logframe.result", number=number, key=key),
+    return history_page(
+        stmt,
+        _("History of %(code)s in every version", code=result.code or _("Goal")),
+        url_for("logframe.result", number=number, key=key),
         obj=result,
     )
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,7 +14,7 @@ from leap_me import audit, numbers
 from leap_me.auth.permissions import roles_required, signed_in
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
-from leap_me.i18n import current_lang, localized
+from leap_me.i18n import current_lang, format_date, localized
 from logframe import activity_plan, editing, gantt, services
 from logframe.forms import MonitoringForm
 from logframe.models import ACTIVITY_STATUS_TITLES, Result

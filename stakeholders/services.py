@@ -9,29 +9,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from leap_me.i18n import coded_name, localized
 from leap_me.seeding import load_yaml
 from stakeholders.models import Contact, Organisation, OrgType, Province
 
 
 def organisation_choices(
-    session: so.Session, lang: str = "en", keep: int | None = None
+    session: so.Session, lang: str | None = None, keep: int | None = None
 ) -> list[tuple[int, str]]:
-    """Active organisations, plus ``keep`` (the record's current one) even if inactive."""
+    """Active organisations, plus ``keep`` (the record's current one) even if inactive,
+    named in the page's language (``lang`` is ignored: kept for older callers)."""
     active = Organisation.is_active.is_(True)
     rows = session.execute(
         sa.select(Organisation.id, Organisation.code, Organisation.name_en, Organisation.name_km)
         .where(sa.or_(active, Organisation.id == keep) if keep else active)
         .order_by(Organisation.code)
     )
-    return [
-        (r.id, f"{r.code} — {(r.name_km if lang == 'km' and r.name_km else r.name_en)}")
-        for r in rows
-    ]
+    return [(r.id, coded_name(r.code, r.name_en, r.name_km)) for r in rows]
 
 
-def province_choices(session: so.Session, lang: str = "en") -> list[tuple[int, str]]:
+def province_choices(session: so.Session, lang: str | None = None) -> list[tuple[int, str]]:
+    """Provinces named in the page's language (``lang`` is ignored: kept for old callers)."""
     rows = session.scalars(sa.select(Province).order_by(Province.name_en))
-    return [(p.id, p.name_km if lang == "km" else p.name_en) for p in rows]
+    return [(p.id, localized(p)) for p in rows]
 
 
 def provinces_by_code(session: so.Session) -> dict[str, Province]:

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,6 +23,7 @@ from leap_me import audit, locking, numbers
 from leap_me.audit import AuditEntry
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
+from leap_me.history import history_page
 
 PLANNERS = (Role.PLANNER,)
 READERS = (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.VIEWER)  # partners: totals only
@@ -93,13 +93,7 @@ def source_ids() -> dict[str, int]:
 
 
 def budget_history(stmt, title: str, back: str):
-    page = numbers.query_int("page", minimum=1, default=1)
-    entries = db.paginate(
-        stmt.order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc()),
-        page=page,
-        per_page=current_app.config["PAGE_SIZE"] * 2,
-    )
-    return render_template("budget/history.html", entries=entries, title=title, back_url=back)
+    return history_page(stmt, title, back)
 
 
 def edit_path(sched: Schedule, back: str):

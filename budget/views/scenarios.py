@@ -35,6 +35,7 @@ from leap_me.auth.permissions import (
 )
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
+from leap_me.i18n import coded_name
 from stakeholders.models import Organisation
 
 # --- scenarios ---------------------------------------------------------------------
@@ -77,9 +78,17 @@ def scenario(scenario_id: int):
     base_by_year = {r["year"]: r for r in base["years_rows"]}
     exit_form = DonorExitForm()
     exit_form.source_id.choices = [
-        (s["id"], s["code"]) for s in data["sources"] if s["id"] is not None and not s["is_moi"]
+        (s["id"], coded_name(s["code"], s["name_en"], s["name_km"]))
+        for s in data["sources"]
+        if s["id"] is not None and not s["is_moi"]
     ]
     exit_form.from_year.choices = [(y, str(y)) for y in data["years"]]
+    # After a donor's exit the form keeps that donor and year (passed back in the address).
+    donor, year = request.args.get("donor", ""), request.args.get("from", "")
+    if donor.isascii() and donor.isdigit() and int(donor) in dict(exit_form.source_id.choices):
+        exit_form.source_id.data = int(donor)
+    if year.isascii() and year.isdigit() and int(year) in dict(exit_form.from_year.choices):
+        exit_form.from_year.data = int(year)
     return render_template(
         "budget/scenario.html",
         sc=sc,
@@ -120,7 +129,14 @@ def donor_exit(scenario_id: int):
         ),
         "success",
     )
-    return redirect(url_for("budget.scenario", scenario_id=sc.id))
+    return redirect(
+        url_for(
+            "budget.scenario",
+            scenario_id=sc.id,
+            donor=form.source_id.data,
+            **{"from": form.from_year.data},
+        )
+    )
 
 
 @bp.route("/scenarios/<int:scenario_id>/path", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask import (
     Response,
@@ -41,6 +43,25 @@ from stakeholders.models import Organisation
 # --- spending ----------------------------------------------------------------------
 
 
+def _replace_token(form: SpendingForm, amount: Decimal) -> str:
+    """What the confirmation is about: the quarter's key and the recorded amount shown."""
+    key = (form.line.data, form.source_id.data, form.year.data, form.quarter.data)
+    return "/".join(str(k) for k in key) + ":" + format(amount, "f")
+
+
+def _confirmed_amount(form: SpendingForm) -> Decimal | None:
+    """The recorded amount the user saw and agreed to replace, if the confirmation is
+    about the very quarter submitted (a changed line or quarter asks again)."""
+    key, _sep, text = (form.replaces.data or "").rpartition(":")
+    if not key or key != _replace_token(form, Decimal(0)).rpartition(":")[0]:
+        return None
+    try:
+        value = Decimal(text[:40])
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
 def _spending_form(sched: Schedule) -> SpendingForm:
     form = SpendingForm()
     form.line.choices = [
@@ -61,6 +82,8 @@ def _spending_form(sched: Schedule) -> SpendingForm:
 def spending():
     sched = approved_or_404()
     form = _spending_form(sched)
+    recorded = None  # the spending already there, when saving would replace it
+    new_amount = None
     if request.method == "POST":
         if not can_edit_budget(current_user):
             abort(403)
@@ -69,31 +92,38 @@ def spending():
         ln = services.line_by_code(db.session, sched, form.line.data or "") if ok else None
         if ok and ln is not None:
             try:
-                amount = calc.parse_amount(form.amount.data, ln.currency)
+                amount = new_amount = calc.parse_amount(form.amount.data, ln.currency)
             except ValueError as exc:
                 form.amount.errors = [excel.reason_text(exc)]
         if ok and ln is not None and amount is not None:
-            with audit.reason(form.reason.data):
-                services.record_spending(
-                    db.session,
-                    ln,
-                    form.source_id.data,
-                    form.year.data,
-                    form.quarter.data,
-                    amount,
-                    form.note.data or "",
+            try:
+                with audit.reason(form.reason.data):
+                    services.record_spending(
+                        db.session,
+                        ln,
+                        form.source_id.data,
+                        form.year.data,
+                        form.quarter.data,
+                        amount,
+                        form.note.data or "",
+                        replaces=_confirmed_amount(form),
+                    )
+            except services.ReplaceNeeded as exc:
+                db.session.rollback()
+                recorded = exc.row
+                form.replaces.data = _replace_token(form, recorded.amount)
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Spending of %(code)s for %(year)s Q%(quarter)s is saved.",
+                        code=ln.code,
+                        year=form.year.data,
+                        quarter=form.quarter.data,
+                    ),
+                    "success",
                 )
-            db.session.commit()
-            flash(
-                _(
-                    "Spending of %(code)s for %(year)s Q%(quarter)s is saved.",
-                    code=ln.code,
-                    year=form.year.data,
-                    quarter=form.quarter.data,
-                ),
-                "success",
-            )
-            return redirect(url_for("budget.spending"))
+                return redirect(url_for("budget.spending"))
     page = numbers.query_int("page", minimum=1, default=1)
     stmt = (
         sa.select(Spending, Organisation.code.label("source"))
@@ -115,6 +145,8 @@ def spending():
         total=total,
         line_filter=q,
         can_edit=can_edit_budget(current_user),
+        recorded=recorded,
+        new_amount=new_amount,
     ), status
 
 
@@ -148,6 +180,7 @@ def _upload(kind: str):
                             ch["quarter"],
                             ch["amount"],
                             ch["note"],
+                            replaces=services.ANY,  # the dry run showed every change
                         )
             db.session.commit()
             written = len(report.changes)

@@ -91,8 +91,18 @@ class Target(Audited, TimestampMixin, Base):
         return f"<Target {self.indicator_id} {self.period_code} {self.province_id}>"
 
     def audit_label(self) -> str:
-        code = self.indicator.code if self.indicator else ""
-        prov = self.province.code if self.province else "KH"
+        """``AHTJP-01 2026Q2 KH-1``: the indicator's code, the period, the province (KH for
+        national). A new target names its indicator and province by id only, so they are
+        looked up in the session (the identity map: no query while they are loaded)."""
+        session = so.object_session(self)
+        indicator = self.indicator
+        if indicator is None and session is not None and self.indicator_id is not None:
+            indicator = session.get(Indicator, self.indicator_id)
+        province = self.province
+        if province is None and session is not None and self.province_id is not None:
+            province = session.get(Province, self.province_id)
+        code = indicator.code if indicator else ""
+        prov = province.code if province else "KH"
         return f"{code} {self.period_code} {prov}".strip()
 
 

@@ -8,9 +8,7 @@ period targets set by hand. Nothing is saved unless every changed cell is valid.
 
 from __future__ import annotations
 
-import json
 import re
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -27,6 +25,7 @@ from leap_me.auth.permissions import roles_required
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
 from leap_me.forms import EmptyForm
+from leap_me.history import history_page
 from leap_me.i18n import localized
 from stakeholders.models import Province
 
@@ -222,30 +221,6 @@ def grid_token(indicator_id: int) -> str:
     )
 
 
-def _target_value(entry) -> tuple[str, str]:
-    """Before and after of one audited target change, as plain numbers."""
-
-    def from_snapshot(text: str | None) -> str:
-        try:
-            return services.plain(Decimal(json.loads(text or "{}").get("value")))
-        except (TypeError, ValueError, ArithmeticError):
-            return ""
-
-    def number(text: str | None) -> str:
-        try:
-            return services.plain(Decimal(text)) if text else ""
-        except ArithmeticError:
-            return text or ""
-
-    if entry.action == "create":
-        return "", from_snapshot(entry.new_value)
-    if entry.action == "delete":
-        return from_snapshot(entry.old_value), ""
-    if entry.field != "value":
-        return entry.old_value or "", entry.new_value or ""
-    return number(entry.old_value), number(entry.new_value)
-
-
 @bp.route("/indicators/<code>/targets/history")
 @roles_required(Role.ADMIN, Role.PLANNER, Role.REVIEWER)
 def target_history(code: str):
@@ -259,9 +234,12 @@ def target_history(code: str):
         )
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     )
-    page = db.paginate(stmt, page=numbers.query_int("page", minimum=1, default=1), per_page=50)
-    rows = [(e, *_target_value(e)) for e in page.items]
-    return render_template("indicators/target_history.html", ind=indicator, page=page, rows=rows)
+    return history_page(
+        stmt,
+        _("Target history of %(code)s", code=indicator.code),
+        url_for("indicators.pirs", code=indicator.code),
+        per_page=50,
+    )
 
 
 # --- targets of an earlier definition --------------------------------------------------

@@ -336,5 +336,6 @@ def test_target_history_says_who_changed_what_and_why(seeded, login, client):
     login("reviewer")
     page = _text(client.get("/indicators/AHTJP-01/targets/history"))
     assert "new NCCT figures" in page and "planner" in page
-    assert "2026Q1 KH" in page and ">55<" in page and ">60<" in page
+    assert "2026Q1 · National" in page
+    assert "Changed Target from “55” to “60”." in page
     assert "AHTJP-02" not in page

@@ -48,7 +48,7 @@ def test_planner_changes_approves_and_compares(client, login, db, seeded_plan):
     assert _result(db, 2, "O2").code == "1" and _result(db, 2, "O1").code == "2"
     assert _result(db, 1, "O1").code == "1"  # the approved version did not move
     history = client.get("/plan/v2/results/O1/history").get_data(as_text=True)
-    assert "Shorter wording" in history and "statement_en" in history
+    assert "Shorter wording" in history and "Changed Statement in English from" in history
     assert "seed data" in history  # its creation in version 1: one history across versions
 
 
@@ -108,7 +108,7 @@ def test_activity_form_validation_keeps_everything(client, login, db):
         "The end date must be on or after the start date.",
         "Progress is a whole number from 0 to 100.",
         "The cost must be zero or more.",
-        "A delayed activity needs a note on why, in English.",
+        "A delayed activity needs a note on why, in English or in Khmer.",
     ):
         assert message in text, message
     assert "Train officers" in text  # what was typed stays in the form
