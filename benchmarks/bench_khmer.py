@@ -29,6 +29,6 @@ def run(quick: bool = False) -> list[Result]:
             f"Khmer word breaking ({len(text):,} chars) vs bare ICU BreakIterator",
             work_t,
             floor_t,
-            6.0,
+            25.0,
         )
     ]

@@ -501,3 +501,21 @@ def test_an_indicator_without_assigned_reporters_takes_any_organisation(s, where
     s.flush()
     row = store.record_value(s, **args, value="2")
     assert (row.organisation.code, row.value) == ("UK-EMB", Decimal(2))
+
+
+def test_unreadable_numbers_name_their_field(s):
+    number = _ind(s, "AHTJP-01").current
+    share = _ind(s, "LEAP-5.1").current
+    assert _refused(store.clean_value, number, "twelve").field == "value"
+    assert _refused(store.clean_value, share, numerator="abc", denominator="8").field == (
+        "numerator"
+    )
+    assert _refused(store.clean_value, share, numerator="3", denominator="abc").field == (
+        "denominator"
+    )
+
+
+def test_only_the_first_colon_splits_a_part(s):
+    version = _ind(s, "AHTJP-02").current
+    err = _refused(store.check_disagg, version, "sex:F:x")
+    assert (err.message, err.field) == ("“F:x” is not an option of sex.", "disagg")

@@ -460,3 +460,106 @@ def test_web_changes_carry_the_users_id(db):
     )
     assert created[0].parent_type == "organisation"
     assert created[0].parent_id == str(_org(db, "WVC").id)
+
+
+# --- edges of the change detection (placed after the web test is fine: each rolls back) ---
+
+
+def test_decimal_specials_and_rows_without_a_label(db):
+    assert audit._text(Decimal("NaN")) == "NaN"
+    assert audit._text(Decimal("Infinity")) == "Infinity"
+    from indicators.models import DisaggCategory, DisaggOption
+
+    # an audited row's own label wins over the generic one (which would be its code)
+    option = DisaggOption(code="F", category=DisaggCategory(code="sex"))
+    assert audit._text(option) == "sex:F"
+    nameless = Province(code="", national_code="98", name_en="", name_km="")
+    db.session.add(nameless)
+    db.session.flush()
+    assert audit._text(nameless) == str((nameless.id,))  # its identity
+
+
+def test_all_entries_of_one_flush_share_one_time(db):
+    org = _new_org("NGO-W")
+    db.session.add(org)
+    db.session.flush()
+    before = _last_id(db)
+    org.name_en, org.notes, org.acronym = "W1", "W2", "W3"
+    db.session.add(_new_org("NGO-W2"))
+    db.session.flush()
+    entries = _since(db, before)
+    assert len(entries) == 4
+    assert len({e.created_dt for e in entries}) == 1
+
+
+def test_an_unloaded_old_value_is_recorded_as_unknown(db):
+    org = _new_org("NGO-E", notes="before")
+    db.session.add(org)
+    db.session.flush()
+    db.session.expire(org, ["notes"])
+    before = _last_id(db)
+    org.notes = "after"  # the old value was never loaded: the entry says "from unknown"
+    db.session.flush()
+    (entry,) = _since(db, before)
+    assert (entry.field, entry.old_value, entry.new_value) == ("notes", None, "after")
+    db.session.expire(org, ["parent_id"])
+    before = _last_id(db)
+    org.parent_id = None  # unknown to nothing: nothing to say
+    db.session.flush()
+    assert _since(db, before) == []
+
+
+def test_clearing_a_value_is_recorded(db):
+    parent = _org(db, "MOI")
+    org = _new_org("NGO-C", parent=parent)
+    db.session.add(org)
+    db.session.flush()
+    before = _last_id(db)
+    org.parent_id = None
+    db.session.flush()
+    (entry,) = _since(db, before)
+    assert (entry.field, entry.old_value, entry.new_value) == ("parent_id", str(parent.id), None)
+
+
+def test_an_equal_value_does_not_hide_later_changes(db):
+    org = _new_org("NGO-Q")
+    db.session.add(org)
+    db.session.flush()
+    before = _last_id(db)
+    org.code = "".join(["NGO", "-Q"])  # equal, but another object: not a change
+    org.notes = "later column changed"
+    db.session.flush()
+    got = [(e.field, e.new_value) for e in _since(db, before)]
+    assert got == [("notes", "later column changed")]
+
+
+def test_an_unchanged_collection_does_not_hide_a_changed_one(db):
+    from logframe.models import Plan, PlanVersion, Result
+
+    plan = Plan(code="P-T", title_en="Test plan", start_year=2026, end_year=2030)
+    version = PlanVersion(plan=plan, number=1)
+    result = Result(
+        version=version, key="O1", level="outcome", position=0, code="1", statement_en="R"
+    )
+    result.partners = [_org(db, "MOI")]
+    db.session.add_all([plan, version, result])
+    db.session.flush()
+    before = _last_id(db)
+    result.partners = [_org(db, "MOI")]  # the same partner (listed first)
+    result.provinces = [_province(db, "KH-12")]  # a change in the collection after it
+    db.session.flush()
+    got = [(e.object_type, e.field, e.old_value, e.new_value) for e in _since(db, before)]
+    assert got == [("result", "provinces", "[]", '["KH-12"]')]
+
+
+def test_delete_snapshot_is_readable_and_sorted(db):
+    org = _new_org("NGO-K")
+    db.session.add(org)
+    db.session.flush()
+    before = _last_id(db)
+    db.session.delete(org)
+    db.session.flush()
+    (entry,) = _since(db, before)
+    assert "អង្គការ" in entry.old_value  # not \\u escapes
+    snap = json.loads(entry.old_value)
+    assert list(snap) == sorted(snap)
