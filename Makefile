@@ -8,7 +8,7 @@ TSTAMP := $(VENV)/.installed-test
 PO     := $(wildcard leap_me/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test install translations extract lint bench clean
+.PHONY: run test install translations extract lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,13 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## Speed goals as ratios to floors measured in the same run (docs/architecture.md).
 bench: $(TSTAMP) translations
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+## mutmut over the core modules, each with its own tests; fails below 85 % (scripts/mutation.py).
+mutation: $(TSTAMP) translations
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

@@ -187,8 +187,10 @@ def _changes(obj: Any) -> list[tuple[str, str | None, str | None]]:
 
 
 def _identity(obj: Any) -> str:
-    ident = sa.inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else ""
+    state = sa.inspect(obj)
+    # A row created in this flush has its primary key but not yet its identity key.
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(i) for i in ident) if ident and None not in ident else ""
 
 
 def _after_flush(session: so.Session, _ctx: Any) -> None:
