@@ -42,6 +42,7 @@ from indicators.services import quality, validation
 from indicators.services.common import ValidationError, plain
 from indicators.services.owed import OwedRow, RowKey, owed_index, owed_rows
 from indicators.services.validation import Message
+from indicators.services.values import period_refusal
 from leap_me import audit
 from leap_me.db import utcnow
 from stakeholders.models import Organisation
@@ -229,17 +230,7 @@ def _same_as_typed(row: dict | None, typed: dict[str, str], measure: str) -> boo
     return snap["value"] == typed["value"]
 
 
-def _period_refusal(period: ReportingPeriod) -> str | None:
-    if period.status == PeriodStatus.OPEN:
-        return None
-    if period.status == PeriodStatus.PLANNED:
-        return _("Period %(period)s is not open yet: it takes no values.", period=period.code)
-    if period.status == PeriodStatus.CLOSED:
-        return _(
-            "Period %(period)s is closed: it takes no more values unless a planner opens it again.",
-            period=period.code,
-        )
-    return _("Period %(period)s is locked: it takes no new values.", period=period.code)
+_period_refusal = period_refusal
 
 
 def _stored_rows(session: so.Session, submission: Submission) -> dict[RowKey, dict]:
@@ -353,8 +344,28 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
                     )
                 )
             continue
-        if reopened_only and old is not None and not old["reopened"]:
-            result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
+        if reopened_only and (old is None or not old["reopened"]):
+            if same:
+                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
+            else:
+                result.cells.append(
+                    CellOutcome(
+                        key,
+                        "refused",
+                        _snapshot(old),
+                        None,
+                        [
+                            Message(
+                                "approved",
+                                _(
+                                    "The submission is approved: only the values a reviewer "
+                                    "re-opened can change."
+                                ),
+                                "value",
+                            )
+                        ],
+                    )
+                )
             continue
         fields, errors = validation.check_cell(
             measure,
