@@ -80,7 +80,7 @@ def parse_number(raw: Any, field_name: str, locale: str | None = None) -> Decima
             numbers = None
         if numbers is not None:
             try:
-                value = numbers.parse_decimal(text, locale=locale)
+                value = numbers.parse_decimal(text, locale=locale, allow_negative=True)
             except numbers.NumberError as exc:
                 err = ValidationError(str(exc.message), field_name)
                 err.code = getattr(exc, "code", "number")  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ def test_number_type_and_range():
     fields, errors = v.check_cell("number", value="12")
     assert fields["value"] == 12 and errors == []
     _f, errors = v.check_cell("number", value="twelve")
-    assert [e.code for e in errors] == ["type"] and errors[0].field == "value"
+    assert [e.code for e in errors] == ["not_a_number"] and errors[0].field == "value"
     _f, errors = v.check_cell("number", value="-1")
     assert [e.code for e in errors] == ["range"]
     _f, errors = v.check_cell("number", value="1" + "0" * 15)
@@ -156,3 +156,15 @@ def test_crosscheck_operators(left, op, right, tol, broken):
 def test_crosscheck_message_names_both_sides():
     msg = v.crosscheck_message("Police vs courts", D(40), "within", D(30), D(10))
     assert msg.code == "crosscheck" and "40" in msg.text and "30" in msg.text
+
+
+def test_numbers_go_through_the_one_parser():
+    # thousands separators written the way the language writes them
+    assert v.check_cell("number", value="12,500,000", locale="en")[0]["value"] == 12500000
+    # a decimal comma is never read as a thousands separator: the cell says so
+    _f, errors = v.check_cell("number", value="1,5", locale="en")
+    assert [e.code for e in errors] == ["ambiguous"] and "1,5" in errors[0].text
+    # Khmer digits with a separator
+    assert v.check_cell("number", value="១២,៥០០,០០០", locale="km")[0]["value"] == 12500000
+    _f, errors = v.check_cell("ratio", numerator="1,5", denominator="3", locale="en")
+    assert errors[0].code == "ambiguous" and errors[0].field == "numerator"
