@@ -125,12 +125,15 @@ def can_manage_periods(user: Any) -> bool:
 
 
 def can_view_submission(user: Any, submission: Any) -> bool:
-    """Partners see their own organisation's submissions; reviewers, planners, admins and
-    viewers see all (viewers and planners read, they never change them)."""
+    """Partners see their own organisation's submissions; reviewers, planners and admins
+    see all; viewers (donors) the approved ones only. Only partners and the reviewer
+    change them."""
     if not user.is_authenticated or submission is None:
         return False
     if user.role == Role.PARTNER:
         return user.organisation_id == submission.organisation_id
+    if user.role == Role.VIEWER:
+        return submission.status == "approved"
     return True
 
 

@@ -23,9 +23,14 @@ def history(db, org, period, indicator, province):
         for q, value in zip(("2026Q1", "2026Q2", "2026Q3"), values, strict=False):
             db.session.add(
                 DataValue(
-                    indicator=ind, version=ind.current, period=period(q),
-                    organisation=org(org_code), province=province(prov), disagg_key="",
-                    value=D(value), status="approved",
+                    indicator=ind,
+                    version=ind.current,
+                    period=period(q),
+                    organisation=org(org_code),
+                    province=province(prov),
+                    disagg_key="",
+                    value=D(value),
+                    status="approved",
                 )
             )
         db.session.commit()
@@ -43,8 +48,9 @@ def _findings(db, **where):
 def test_outlier_and_jump_become_findings_and_need_an_explanation(db, sub, cell, user, history):
     history()  # median 11, MAD 1: usual range 8 to 14
     s = sub()
-    result = S.save(db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"),
-                    expected_version=None)
+    result = S.save(
+        db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"), expected_version=None
+    )
     db.session.commit()
     warnings = {w.code for w in result.cells[0].warnings}
     assert {"outlier", "jump"} <= warnings
@@ -57,8 +63,13 @@ def test_outlier_and_jump_become_findings_and_need_an_explanation(db, sub, cell,
         S.submit(db.session, s, user=user("partner"))
     assert {p["code"] for p in info.value.problems} == {"explanation_missing"}
     # explain: stored with the value, the findings become "explained"
-    S.save(db.session, s, [cell("AHTJP-01", value="30", explanation="A raid on a karaoke bar")],
-           user=user("partner"), expected_version=None)
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="30", explanation="A raid on a karaoke bar")],
+        user=user("partner"),
+        expected_version=None,
+    )
     db.session.commit()
     assert {f.state for f in _findings(db, submission_id=s.id)} == {"explained"}
     S.submit(db.session, s, user=user("partner"))
@@ -67,8 +78,9 @@ def test_outlier_and_jump_become_findings_and_need_an_explanation(db, sub, cell,
     value = db.session.scalar(sa.select(DataValue).where(DataValue.submission_id == s.id))
     assert value.explanation == "A raid on a karaoke bar"  # travels through the return
     # a value within the usual range: the findings stop firing
-    S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-           expected_version=None)
+    S.save(
+        db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"), expected_version=None
+    )
     db.session.commit()
     assert [f for f in _findings(db, submission_id=s.id) if f.kind in ("outlier", "jump")] == []
 
@@ -76,18 +88,24 @@ def test_outlier_and_jump_become_findings_and_need_an_explanation(db, sub, cell,
 def test_value_within_the_usual_range_raises_nothing(db, sub, cell, user, history):
     history()
     s = sub()
-    result = S.save(db.session, s, [cell("AHTJP-01", value="13")], user=user("partner"),
-                    expected_version=None)
+    result = S.save(
+        db.session, s, [cell("AHTJP-01", value="13")], user=user("partner"), expected_version=None
+    )
     assert not {"outlier", "jump"} & {w.code for w in result.cells[0].warnings}
 
 
 def test_total_not_sum_of_parts_is_a_finding(db, sub, cell, user):
     s = sub()
     S.save(
-        db.session, s,
-        [cell("AHTJP-01", value="10"), cell("AHTJP-01", disagg="victim_type:other", value="4"),
-         cell("AHTJP-01", disagg="victim_type:sexual_abuse", value="5")],
-        user=user("partner"), expected_version=None,
+        db.session,
+        s,
+        [
+            cell("AHTJP-01", value="10"),
+            cell("AHTJP-01", disagg="victim_type:other", value="4"),
+            cell("AHTJP-01", disagg="victim_type:sexual_abuse", value="5"),
+        ],
+        user=user("partner"),
+        expected_version=None,
     )
     db.session.commit()
     f = next(f for f in _findings(db, submission_id=s.id) if f.kind == "total_parts")
@@ -97,11 +115,14 @@ def test_total_not_sum_of_parts_is_a_finding(db, sub, cell, user):
 def test_reviewer_resolves_or_dismisses_with_a_reason(db, sub, cell, user, history):
     history()
     s = sub()
-    S.save(db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"),
-           expected_version=None)
+    S.save(
+        db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"), expected_version=None
+    )
     db.session.commit()
-    outlier, jump = (next(f for f in _findings(db, submission_id=s.id) if f.kind == k)
-                     for k in ("outlier", "jump"))
+    outlier, jump = (
+        next(f for f in _findings(db, submission_id=s.id) if f.kind == k)
+        for k in ("outlier", "jump")
+    )
     with pytest.raises(ValidationError):
         Q.dismiss(db.session, outlier, user=user("reviewer"), reason="")
     Q.dismiss(db.session, outlier, user=user("reviewer"), reason="Known raid")
@@ -123,8 +144,9 @@ def test_red_against_the_target(db, sub, cell, user):
     s = sub()
     # AHTJP-01's national target is 220 a year, 55 a quarter; no provincial target
     # exists, so a province is not compared with the national target
-    r = S.save(db.session, s, [cell("AHTJP-01", value="1")], user=user("partner"),
-               expected_version=None)
+    r = S.save(
+        db.session, s, [cell("AHTJP-01", value="1")], user=user("partner"), expected_version=None
+    )
     assert "red" not in {w.code for w in r.cells[0].warnings}
 
 
@@ -133,8 +155,14 @@ def test_cross_check_police_referrals_vs_court_records(db, sub, cell, user, org,
 
     rule = Q.create_rule(
         db.session,
-        {"code": "XC-T", "name_en": "Police referrals ≈ court records", "op": "within",
-         "tolerance_pct": "10", "left": "AHTJP-04", "right": "LEAP-G.2"},
+        {
+            "code": "XC-T",
+            "name_en": "Police referrals ≈ court records",
+            "op": "within",
+            "tolerance_pct": "10",
+            "left": "AHTJP-04",
+            "right": "LEAP-G.2",
+        },
         user=user("planner"),
     )
     db.session.commit()
@@ -144,11 +172,13 @@ def test_cross_check_police_referrals_vs_court_records(db, sub, cell, user, org,
     S.submit(db.session, moj, user=None)
     db.session.commit()
     s = sub()
-    ok = S.save(db.session, s, [cell("AHTJP-04", value="19")], user=user("partner"),
-                expected_version=None)
+    ok = S.save(
+        db.session, s, [cell("AHTJP-04", value="19")], user=user("partner"), expected_version=None
+    )
     assert "crosscheck" not in {w.code for w in ok.cells[0].warnings}  # 5 % apart
-    bad = S.save(db.session, s, [cell("AHTJP-04", value="30")], user=user("partner"),
-                 expected_version=None)
+    bad = S.save(
+        db.session, s, [cell("AHTJP-04", value="30")], user=user("partner"), expected_version=None
+    )
     db.session.commit()
     warn = next(w for w in bad.cells[0].warnings if w.code == "crosscheck")
     assert warn.detail["left"] == "30" and warn.detail["right"] == "20"
@@ -162,14 +192,22 @@ def test_cross_check_police_referrals_vs_court_records(db, sub, cell, user, org,
 
 def test_rule_validation(db, seeded, user):
     with pytest.raises(ValidationError, match="no indicator"):
-        Q.create_rule(db.session, {"code": "X", "name_en": "x", "op": "eq", "left": "NOPE",
-                                   "right": "AHTJP-04"})
+        Q.create_rule(
+            db.session,
+            {"code": "X", "name_en": "x", "op": "eq", "left": "NOPE", "right": "AHTJP-04"},
+        )
     with pytest.raises(ValidationError, match="tolerance"):
-        Q.create_rule(db.session, {"code": "X", "name_en": "x", "op": "within",
-                                   "left": "AHTJP-04", "right": "AHTJP-01"})
-    rule = Q.create_rule(db.session, {"code": "X", "name_en": "x", "op": "le",
-                                      "left": "AHTJP-02[sex:F]", "right": "AHTJP-02"})
+        Q.create_rule(
+            db.session,
+            {"code": "X", "name_en": "x", "op": "within", "left": "AHTJP-04", "right": "AHTJP-01"},
+        )
+    rule = Q.create_rule(
+        db.session,
+        {"code": "X", "name_en": "x", "op": "le", "left": "AHTJP-02[sex:F]", "right": "AHTJP-02"},
+    )
     assert rule.left == [{"indicator": "AHTJP-02", "option": "sex:F"}]
     with pytest.raises(ValidationError, match="exists"):
-        Q.create_rule(db.session, {"code": "X", "name_en": "y", "op": "eq",
-                                   "left": "AHTJP-04", "right": "AHTJP-01"})
+        Q.create_rule(
+            db.session,
+            {"code": "X", "name_en": "y", "op": "eq", "left": "AHTJP-04", "right": "AHTJP-01"},
+        )

@@ -108,20 +108,32 @@ def test_save_stores_values_keeps_invalid_cells_and_refuses_rows_not_owed(db, su
 
 def test_save_writes_the_audit_trail_in_bulk_and_an_event(db, sub, cell, user):
     s = sub()
-    r = S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-               expected_version=s.version)
-    S.save(db.session, s, [cell("AHTJP-01", value="14")], user=user("partner"),
-           expected_version=r.version)
+    r = S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="12")],
+        user=user("partner"),
+        expected_version=s.version,
+    )
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="14")],
+        user=user("partner"),
+        expected_version=r.version,
+    )
     db.session.commit()
     value = _stored(db, s)[("AHTJP-01", "KH-17", "")]
     entries = db.session.scalars(
-        sa.select(AuditEntry).where(
-            AuditEntry.object_type == "data_value", AuditEntry.object_id == str(value.id)
-        ).order_by(AuditEntry.id)
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == "data_value", AuditEntry.object_id == str(value.id))
+        .order_by(AuditEntry.id)
     ).all()
     assert [e.action for e in entries] == ["create", "update"]
     assert (entries[1].field, entries[1].old_value, entries[1].new_value) == (
-        "value", "12.000000", "14"
+        "value",
+        "12.000000",
+        "14",
     ) or (entries[1].old_value.startswith("12") and entries[1].new_value.startswith("14"))
     assert entries[1].parent_type == "submission" and entries[1].parent_id == str(s.id)
     events = db.session.scalars(
@@ -133,8 +145,14 @@ def test_save_writes_the_audit_trail_in_bulk_and_an_event(db, sub, cell, user):
 def test_dry_run_writes_nothing(db, sub, cell, user):
     s = sub()
     before = s.version
-    result = S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-                    expected_version=s.version, dry_run=True)
+    result = S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="12")],
+        user=user("partner"),
+        expected_version=s.version,
+        dry_run=True,
+    )
     db.session.commit()
     assert result.counts["new"] == 1 and _stored(db, s) == {}
     assert db.session.get(Submission, s.id).version == before
@@ -144,8 +162,13 @@ def test_dry_run_writes_nothing(db, sub, cell, user):
 def test_only_an_open_period_takes_values(db, sub, cell, user, status):
     s = sub(status=status)
     with pytest.raises(S.SaveRefused, match=status if status != "planned" else "not open"):
-        S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-               expected_version=s.version)
+        S.save(
+            db.session,
+            s,
+            [cell("AHTJP-01", value="12")],
+            user=user("partner"),
+            expected_version=s.version,
+        )
     assert _stored(db, s) == {}
 
 
@@ -153,19 +176,30 @@ def test_record_value_refuses_a_planned_period(seeded, db, org, period, indicato
     from indicators.services import record_value
 
     with pytest.raises(ValidationError, match="not open"):
-        record_value(db.session, indicator=indicator("LEAP-1.1"), period=period("2026"),
-                     organisation=org("MOI"), value="1")
+        record_value(
+            db.session,
+            indicator=indicator("LEAP-1.1"),
+            period=period("2026"),
+            organisation=org("MOI"),
+            value="1",
+        )
 
 
 def test_conflict_lists_both_versions_and_writes_nothing(db, sub, cell, user):
     s = sub()
     start = s.version
-    S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-           expected_version=start)
+    S.save(
+        db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"), expected_version=start
+    )
     db.session.commit()
     with pytest.raises(S.ConflictError) as info:
-        S.save(db.session, s, [cell("AHTJP-01", value="15"), cell("AHTJP-03", value="2")],
-               user=user("partner"), expected_version=start)
+        S.save(
+            db.session,
+            s,
+            [cell("AHTJP-01", value="15"), cell("AHTJP-03", value="2")],
+            user=user("partner"),
+            expected_version=start,
+        )
     err = info.value
     assert err.theirs == start + 1 and err.mine == start
     by_key = {c["key"][0]: c for c in err.cells}
@@ -178,20 +212,33 @@ def test_conflict_lists_both_versions_and_writes_nothing(db, sub, cell, user):
 
 def test_approved_values_are_refused_unless_reopened(db, sub, cell, user):
     s = sub()
-    r = S.save(db.session, s, [cell("AHTJP-01", value="12")], user=user("partner"),
-               expected_version=s.version)
+    r = S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="12")],
+        user=user("partner"),
+        expected_version=s.version,
+    )
     S.submit(db.session, s, user=user("partner"))
     S.approve(db.session, s, user=user("reviewer"))
     db.session.commit()
     with pytest.raises(S.SaveRefused, match="approved"):
-        S.save(db.session, s, [cell("AHTJP-01", value="13")], user=user("partner"),
-               expected_version=None)
+        S.save(
+            db.session,
+            s,
+            [cell("AHTJP-01", value="13")],
+            user=user("partner"),
+            expected_version=None,
+        )
     value = _stored(db, s)[("AHTJP-01", "KH-17", "")]
     S.reopen_value(db.session, value, user=user("reviewer"), reason="Register says 13")
     db.session.commit()
     result = S.save(
-        db.session, s, [cell("AHTJP-01", value="13"), cell("AHTJP-03", value="4")],
-        user=user("partner"), expected_version=None,
+        db.session,
+        s,
+        [cell("AHTJP-01", value="13"), cell("AHTJP-03", value="4")],
+        user=user("partner"),
+        expected_version=None,
     )
     db.session.commit()
     assert [c.status for c in result.cells] == ["changed", "refused"]
@@ -199,15 +246,18 @@ def test_approved_values_are_refused_unless_reopened(db, sub, cell, user):
     assert r.version is not None
 
 
-def test_save_statement_count_does_not_grow_with_cells(db, sub, cell, user, count_queries,
-                                                       indicator, province):
+def test_save_statement_count_does_not_grow_with_cells(
+    db, sub, cell, user, count_queries, indicator, province
+):
     s = sub()
     small = [cell("AHTJP-01", value="1")]
     ind = indicator("AHTJP-02")
     from indicators.services.owed import combinations
 
-    big = [S.CellInput(ind.id, province("KH-17").id, key, value=str(i % 7))
-           for i, (key, _o, _l) in enumerate(combinations(ind.current_version))]
+    big = [
+        S.CellInput(ind.id, province("KH-17").id, key, value=str(i % 7))
+        for i, (key, _o, _l) in enumerate(combinations(ind.current_version))
+    ]
     big += [cell("AHTJP-01", value="1"), cell("AHTJP-03", value="2")]
     with count_queries() as q_small:
         S.save(db.session, s, small, user=user("partner"), expected_version=None)

@@ -126,8 +126,7 @@ def test_red_and_exceeded_against_target():
     # a "keep" indicator: met within the tolerance
     assert v.against_target(D(9), D(8), baseline=None, direction="keep", tolerance=D(2)) is None
     assert (
-        v.against_target(D(11), D(8), baseline=None, direction="keep", tolerance=D(2)).code
-        == "red"
+        v.against_target(D(11), D(8), baseline=None, direction="keep", tolerance=D(2)).code == "red"
     )
     # a "down" indicator without baseline: met / not met only
     assert v.against_target(D(5), D(4), baseline=None, direction="down").code == "red"

@@ -28,8 +28,13 @@ def _statuses(db, sub):
 
 
 def _filled(db, sub, cell, user):
-    r = S.save(db.session, sub, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="5")],
-               user=user("partner"), expected_version=None)
+    r = S.save(
+        db.session,
+        sub,
+        [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="5")],
+        user=user("partner"),
+        expected_version=None,
+    )
     db.session.commit()
     return r
 
@@ -45,8 +50,13 @@ def test_the_whole_loop(db, sub, cell, user):
     db.session.commit()
     assert s.status == "returned" and s.return_reason == "Check AHTJP-03"
     assert _statuses(db, s) == {"draft"}
-    S.save(db.session, s, [cell("AHTJP-03", value="6")], user=user("partner"),
-           expected_version=s.version)
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-03", value="6")],
+        user=user("partner"),
+        expected_version=s.version,
+    )
     S.submit(db.session, s, user=user("partner"))
     S.approve(db.session, s, user=user("reviewer"))
     db.session.commit()
@@ -58,8 +68,9 @@ def test_the_whole_loop(db, sub, cell, user):
     S.reopen_value(db.session, value, user=user("reviewer"), reason="Register says 7")
     db.session.commit()
     assert value.reopened and value.status == "draft" and s.changed_since_approval == 1
-    S.save(db.session, s, [cell("AHTJP-03", value="7")], user=user("partner"),
-           expected_version=None)
+    S.save(
+        db.session, s, [cell("AHTJP-03", value="7")], user=user("partner"), expected_version=None
+    )
     db.session.commit()
     diff = S.changes_since_approval(db.session, s)
     assert [(d["indicator"], d["before"]["value"], d["now"]["value"]) for d in diff] == [
@@ -74,8 +85,17 @@ def test_the_whole_loop(db, sub, cell, user):
     db.session.commit()
     assert s.status == "returned" and _statuses(db, s) == {"draft"}
     assert [e[0] for e in _events(db, s)] == [
-        "created", "saved", "submitted", "returned", "saved", "submitted", "approved",
-        "value_reopened", "saved", "value_approved", "reopened",
+        "created",
+        "saved",
+        "submitted",
+        "returned",
+        "saved",
+        "submitted",
+        "approved",
+        "value_reopened",
+        "saved",
+        "value_approved",
+        "reopened",
     ]
     returned = next(e for e in _events(db, s) if e[0] == "returned")
     assert returned == ("returned", "submitted", "returned", "Check AHTJP-03")
@@ -141,14 +161,17 @@ def test_submit_refused_in_a_closed_period(db, sub, cell, user):
 
 def test_hard_errors_block_submission(db, sub, cell, user):
     s = sub()
-    S.save(db.session, s, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="abc")],
-           user=user("partner"), expected_version=None)
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="abc")],
+        user=user("partner"),
+        expected_version=None,
+    )
     db.session.commit()
     with pytest.raises(S.SubmissionError) as info:
         S.submit(db.session, s, user=user("partner"))
-    assert [(p["indicator"], p["severity"]) for p in info.value.problems] == [
-        ("AHTJP-03", "error")
-    ]
+    assert [(p["indicator"], p["severity"]) for p in info.value.problems] == [("AHTJP-03", "error")]
     assert s.status == "draft"
 
 
