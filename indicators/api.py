@@ -96,3 +96,7 @@ def periods():
             "pager": {"page": page, "pageSize": size, "total": total},
         }
     )
+
+
+# The submission workflow's routes live beside, on the same blueprint.
+from indicators import api_submissions  # noqa: E402, F401

@@ -90,6 +90,33 @@ API: dict[str, tuple[str, set[str]]] = {
     "indicators_api.indicators": ("/api/v1/indicators", ALL),
     "indicators_api.periods": ("/api/v1/periods", ALL),
     "budget_api.schedule": ("/api/v1/budget/schedule", ALL),
+    "indicators_api.submissions_list": ("/api/v1/submissions?period=2026Q4", ALL),
+    # the demo partner reports for AHTJP-SRP; viewers read approved submissions only
+    "indicators_api.submission_detail": (
+        "/api/v1/submissions/AHTJP-SRP/2026Q4",
+        ALL - {"viewer"},
+    ),
+    "indicators_api.completeness_api": ("/api/v1/completeness?period=2026Q4", ALL - {"partner"}),
+}
+
+# Every API POST: (url, JSON body, roles allowed), called with a bearer token. Allowed
+# roles reach the endpoint's own checks (200, 400, 404, 409 or 422); others get 403.
+API_ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
+    "indicators_api.submission_submit": (
+        "/api/v1/submissions/AHTJP-SRP/2026Q4/submit",
+        {},
+        {"partner"},
+    ),
+    "indicators_api.submission_approve": (
+        "/api/v1/submissions/AHTJP-SRP/2026Q4/approve",
+        {},
+        {"reviewer"},
+    ),
+    "indicators_api.submission_return": (
+        "/api/v1/submissions/AHTJP-SRP/2026Q4/return",
+        {"reason": "x"},
+        {"reviewer"},
+    ),
 }
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
@@ -224,7 +251,7 @@ def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
 
 
 def url_of(endpoint: str) -> str:
-    for table in (PAGES, API, ACTIONS):
+    for table in (PAGES, API, ACTIONS, API_ACTIONS):
         if endpoint in table:
             return table[endpoint][0]
     return ""
@@ -237,7 +264,11 @@ def test_every_route_is_in_the_matrix(app):
         if "GET" in rule.methods and not listed:
             missing.append(f"GET {rule.endpoint} {rule.rule}")
         for method in rule.methods - {"GET", "HEAD", "OPTIONS"}:
-            if rule.endpoint not in ACTIONS and rule.endpoint not in PUBLIC_ACTIONS:
+            if (
+                rule.endpoint not in ACTIONS
+                and rule.endpoint not in PUBLIC_ACTIONS
+                and rule.endpoint not in API_ACTIONS
+            ):
                 missing.append(f"{method} {rule.endpoint} {rule.rule}")
     assert not missing, "routes missing from the access matrix: " + ", ".join(missing)
 
@@ -288,3 +319,20 @@ def test_post_actions_check_the_role(app, client, login, endpoint, role):
         assert response.status_code in (200, 302, 400, 404)  # reached the view's own checks
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(API_ACTIONS))
+def test_api_actions_check_the_role(app, client, api_token, endpoint, role):
+    url, body, allowed = API_ACTIONS[endpoint]
+    _domain_data(app, endpoint, role, allowed)
+    headers = {} if role == "anonymous" else {"Authorization": f"Bearer {api_token(role)}"}
+    response = client.post(url, json=body, headers=headers)
+    assert response.is_json
+    if role == "anonymous":
+        assert response.status_code == 401
+    elif role in allowed:
+        assert response.status_code in (200, 400, 404, 409, 422)
+    else:
+        assert response.status_code == 403
+        assert set(response.json["error"]) == {"code", "message", "details"}
