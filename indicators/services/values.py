@@ -20,6 +20,7 @@ from indicators.models import (
     Indicator,
     IndicatorVersion,
     Measure,
+    PeriodStatus,
     ReportingPeriod,
     ValueStatus,
 )
@@ -149,6 +150,21 @@ def _fraction(measure: str, raw_num: Any, raw_den: Any) -> dict[str, Any]:
     return {"value": quantize(value), "numerator": num, "denominator": den, "text_value": None}
 
 
+def period_refusal(period: ReportingPeriod) -> str | None:
+    """Why the period takes no values (None while it is open): planned, closed, locked."""
+    if period.status == PeriodStatus.OPEN:
+        return None
+    if period.status == PeriodStatus.PLANNED:
+        return _("Period %(period)s is not open yet: it takes no values.", period=period.code)
+    if period.status == PeriodStatus.CLOSED:
+        return _(
+            "Period %(period)s is closed: it takes no more values unless a planner opens it "
+            "again.",
+            period=period.code,
+        )
+    return _("Period %(period)s is locked: it takes no new values.", period=period.code)
+
+
 def record_value(
     session: so.Session,
     *,
@@ -166,11 +182,9 @@ def record_value(
 ) -> DataValue:
     """Store (or correct) one figure against the indicator's current definition."""
     version = indicator.current
-    if period.is_locked:
-        raise ValidationError(
-            _("Period %(period)s is locked: it takes no new values.", period=period.code),
-            "period",
-        )
+    refusal = period_refusal(period)
+    if refusal:
+        raise ValidationError(refusal, "period")
     if indicator.is_retired:
         raise ValidationError(
             _("%(code)s is retired: it takes no new values.", code=indicator.code), "indicator"

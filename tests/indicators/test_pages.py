@@ -140,6 +140,7 @@ def test_edit_with_values_makes_a_new_version_through_the_page(
     login("reviewer")
     ind = services.get_indicator(db.session, "AHTJP-03")
     period = db.session.scalar(sa.select(ReportingPeriod).where(ReportingPeriod.code == "2026Q3"))
+    period.status = "open"  # values are taken only while a period is open
     value = services.record_value(
         db.session,
         indicator=ind,

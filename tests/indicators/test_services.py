@@ -21,6 +21,14 @@ def _period(session, code):
     return session.scalar(sa.select(ReportingPeriod).where(ReportingPeriod.code == code))
 
 
+def _open(session, code):
+    """The period, opened: values are taken only while a period is open."""
+    period = _period(session, code)
+    period.status = "open"
+    session.flush()
+    return period
+
+
 # --- calendar -------------------------------------------------------------------------
 
 
@@ -172,7 +180,7 @@ def test_record_value_stores_the_grain_and_corrects_in_place(seeded, org, provin
     yes = services.record_value(
         s,
         indicator=_ind(s, "LEAP-1.1"),
-        period=_period(s, "2026"),
+        period=_open(s, "2026"),
         organisation=org("MOI"),
         value="yes",
     )
@@ -244,7 +252,7 @@ def test_wording_changes_in_place_even_with_values(seeded, org, province):
     services.record_value(
         s,
         indicator=ind,
-        period=_period(s, "2026Q3"),
+        period=_open(s, "2026Q3"),
         organisation=org("AHTJP-SRP"),
         province=province("KH-17"),
         value="12",
@@ -261,7 +269,7 @@ def test_meaning_changes_with_values_make_a_new_version_and_keep_values(seeded, 
     value = services.record_value(
         s,
         indicator=ind,
-        period=_period(s, "2026Q3"),
+        period=_open(s, "2026Q3"),
         organisation=org("AHTJP-SRP"),
         province=province("KH-17"),
         disagg="age:age_12_14|sex:F",
@@ -302,7 +310,7 @@ def test_code_of_a_reported_indicator_cannot_change(seeded, org, province):
     services.record_value(
         s,
         indicator=ind,
-        period=_period(s, "2026Q3"),
+        period=_open(s, "2026Q3"),
         organisation=org("AHTJP-SRP"),
         province=province("KH-17"),
         value="12",
