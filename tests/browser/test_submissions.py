@@ -75,7 +75,8 @@ def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         "() => Array.from(document.querySelectorAll('body *')).filter(e =>"
-        " e.getBoundingClientRect().right > 362 && !e.closest('.nav-items')).slice(0, 5).map(e => e.tagName + '.' +"
+        " e.getBoundingClientRect().right > 362 && !e.closest('.nav-items'))"
+        " .slice(0, 5).map(e => e.tagName + '.' +"
         " e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
     )
     assert width <= 362, f"page is {width}px wide on a 360px screen: {wide}"
@@ -166,7 +167,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     assert partner.locator("#ind-AHTJP-01 .sub-warn").count() >= 1  # total ≠ parts
     explain = partner.locator("#ind-AHTJP-01 textarea.sub-explain").first
     assert explain.is_visible()
-    shot(partner, f"sub-grid-warned-{lang}")
+    screen(partner, tmp_path, f"sub-grid-warned-{lang}", "#ind-AHTJP-01 .sub-warn")
     axe(partner, f"grid ({lang})")
     phone.goto(f"{live_server}{SUB}")
     screen(phone, tmp_path, f"sub-grid-phone-{lang}", "#ind-AHTJP-01")
@@ -174,7 +175,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     # submitting with the invalid cell and no explanation lists the problems
     partner.click("button[name=action][value=submit]")
     assert partner.locator("#problems li").count() >= 2
-    shot(partner, f"sub-grid-problems-{lang}")
+    screen(partner, tmp_path, f"sub-grid-problems-{lang}", "#problems")
     status, values = stored(seeded_app)
     assert status == "draft"
     # the partner fixes the cell, explains and submits
@@ -200,7 +201,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     row.locator("textarea[name=body]").fill("Please split the unknown-sex children out.")
     row.locator(".sub-comment-form button").click()
     reviewer.wait_for_url(f"**{SUB}*")
-    shot(reviewer, f"sub-review-{lang}")
+    screen(reviewer, tmp_path, f"sub-review-{lang}", f"#v{total_id}")
     axe(reviewer, f"review page ({lang})")
     reviewer.fill("#return-reason", "AHTJP-01: the total and its parts differ; please check.")
     reviewer.click("form[action$='/return'] button")
@@ -211,7 +212,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     partner.goto(f"{live_server}{SUB}")
     assert "the total and its parts differ" in partner.locator(".sub-reason").inner_text()
     assert "unknown-sex" in partner.locator("#ind-AHTJP-01").inner_text()
-    shot(partner, f"sub-grid-returned-{lang}")
+    screen(partner, tmp_path, f"sub-grid-returned-{lang}", "h1")
     partner.locator("#ind-AHTJP-01 input.sub-in").first.fill(str(count - 1))
     partner.click("button[name=action][value=submit]")
     partner.wait_for_url(f"{live_server}/submissions")
@@ -237,7 +238,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     partner.goto(f"{live_server}{SUB}")
     assert partner.locator("#ind-AHTJP-01 input.sub-in").count() == 0  # still approved
     partner.locator("#ind-AHTJP-03 input.sub-in").first.fill("13")
-    shot(partner, f"sub-grid-correction-{lang}")
+    screen(partner, tmp_path, f"sub-grid-correction-{lang}", "#ind-AHTJP-03")
     partner.click("button[name=action][value=save]")
     partner.wait_for_url(f"{live_server}{SUB}")
     status, values = stored(seeded_app)
@@ -245,7 +246,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     reviewer.goto(f"{live_server}{SUB}")
     assert reviewer.locator("#changed").is_visible()
     assert "13" in reviewer.locator("#changed").inner_text()
-    shot(reviewer, f"sub-review-changed-{lang}")
+    screen(reviewer, tmp_path, f"sub-review-changed-{lang}", "h1")
     phone_reviewer = new_page(browser, live_server, phone=True)
     sign_in_as(phone_reviewer, live_server, "reviewer")
     phone_reviewer.goto(f"{live_server}{SUB}")

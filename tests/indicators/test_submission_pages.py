@@ -209,7 +209,6 @@ def test_comment_thread_and_reopen_one_value(env, login, auth):
     r = reviewer.post(f"{SUB}/values/{value.id}/comments", data={"body": "Is this right?"})
     assert r.status_code == 302
     from indicators.models.submissions import ValueComment
-
     from leap_me.extensions import db
 
     assert db.session.scalar(
