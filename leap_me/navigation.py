@@ -30,6 +30,13 @@ NAV: list[NavItem] = [
     NavItem("logframe.plan", _l("Plan"), ALL_ROLES, "/plan"),
     NavItem("logframe.activities", _l("Activities"), ALL_ROLES, "/activities"),
     NavItem("indicators.registry", _l("Indicators"), ALL_ROLES, "/indicators"),
+    NavItem(
+        "indicators.submissions",
+        _l("Submissions"),
+        (Role.PARTNER, Role.REVIEWER, Role.PLANNER, Role.ADMIN),
+        "/submissions",
+    ),
+    NavItem("indicators.quality", _l("Data quality"), (Role.REVIEWER, Role.PLANNER), "/quality"),
     NavItem("indicators.periods", _l("Periods"), (Role.PLANNER, Role.REVIEWER), "/periods"),
     NavItem("budget.schedule", _l("Budget"), ALL_ROLES, "/budget"),
     NavItem("stakeholders.organisations", _l("Organisations"), ALL_ROLES, "/organisations"),

@@ -17,6 +17,8 @@ ALL = {"admin", "planner", "partner", "reviewer", "viewer"}
 ROLES = sorted(ALL) + ["anonymous"]
 
 BUDGET_READERS = ALL - {"partner"}  # partners see the budget's totals only
+SUB_READERS = ALL - {"viewer"}
+SUB = "/submissions/AHTJP-SRP/2026Q4"
 
 PUBLIC = {"static", "auth.login", "main.healthz", "main.favicon"}
 
@@ -81,6 +83,18 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "budget.scenarios": ("/budget/scenarios", BUDGET_READERS),
     "budget.scenario": ("/budget/scenarios/2", BUDGET_READERS),
     "budget.scenario_path": ("/budget/scenarios/2/path", {"planner"}),
+    # submissions (issue 9): AHTJP-SRP's submission of the open quarter, made by the
+    # matrix (see _submission_data); a viewer never opens drafts.
+    "indicators.submissions": ("/submissions", SUB_READERS),
+    "indicators.submission": (f"{SUB}", SUB_READERS),
+    "indicators.submission_history": (f"{SUB}/history", SUB_READERS),
+    "indicators.download_evidence": (f"{SUB}/evidence/1", SUB_READERS),
+    "indicators.quality": ("/quality", {"admin", "planner", "reviewer"}),
+    "indicators.rules": ("/quality/rules", {"admin", "planner", "reviewer"}),
+    "indicators.new_rule": ("/quality/rules/new", {"planner"}),
+    "indicators.edit_rule": ("/quality/rules/1/edit", {"planner"}),
+    "indicators.completeness": ("/completeness", {"admin", "planner", "reviewer"}),
+    "indicators.notifications": ("/notifications", ALL),
 }
 
 API: dict[str, tuple[str, set[str]]] = {
@@ -185,6 +199,20 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "budget.upload_spending": ("/budget/spending/upload", {}, {"planner"}),
     "budget.scenarios": ("/budget/scenarios", {}, {"planner"}),
     "budget.scenario_path": ("/budget/scenarios/2/path", {}, {"planner"}),
+    "indicators.save_submission": (SUB, {}, {"partner"}),
+    "indicators.bulk_review": ("/submissions/bulk", {}, {"reviewer"}),
+    "indicators.approve_submission": (f"{SUB}/approve", {}, {"reviewer"}),
+    "indicators.return_submission": (f"{SUB}/return", {}, {"reviewer"}),
+    "indicators.reopen_submission": (f"{SUB}/reopen", {}, {"reviewer"}),
+    "indicators.comment_value": (f"{SUB}/values/999/comments", {}, {"partner", "reviewer"}),
+    "indicators.reopen_value": (f"{SUB}/values/999/reopen", {}, {"reviewer"}),
+    "indicators.upload_evidence": (f"{SUB}/evidence", {}, {"partner"}),
+    "indicators.delete_evidence": (f"{SUB}/evidence/999/delete", {}, {"partner"}),
+    "indicators.decide_finding": ("/quality/findings/999/dismiss", {}, {"reviewer"}),
+    "indicators.new_rule": ("/quality/rules/new", {}, {"planner"}),
+    "indicators.edit_rule": ("/quality/rules/1/edit", {}, {"planner"}),
+    "indicators.delete_rule": ("/quality/rules/999/delete", {}, {"planner"}),
+    "indicators.read_notifications": ("/notifications/read", {}, ALL),
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
@@ -243,11 +271,51 @@ def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
         names = DOMAIN_SEEDS[endpoint.split(".")[0].removesuffix("_api")]
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=names)
         db.session.commit()
+        if url_of(endpoint).startswith((SUB, "/quality/rules/1")):
+            _submission_data(db.session)
+            db.session.commit()
         if url_of(endpoint).startswith("/budget/scenarios/2"):
             from budget import services as budget_services
 
             assert budget_services.create_scenario(db.session, "Matrix").id == 2
             db.session.commit()
+
+
+def _submission_data(session) -> None:
+    """AHTJP-SRP's submission of 2026Q4 with one evidence file, and cross-check rule 1."""
+    import io
+
+    import sqlalchemy as sa
+
+    from indicators.models import ReportingPeriod
+    from indicators.services import quality, submissions
+    from leap_me.auth.models import User
+    from stakeholders.models import Organisation
+
+    partner = session.scalar(sa.select(User).where(User.username == "partner"))
+    planner = session.scalar(sa.select(User).where(User.username == "planner"))
+    org = session.scalar(sa.select(Organisation).where(Organisation.code == "AHTJP-SRP"))
+    period = session.scalar(sa.select(ReportingPeriod).where(ReportingPeriod.code == "2026Q4"))
+    sub = submissions.get_or_create(session, org, period, partner)
+    submissions.add_evidence(
+        session,
+        sub,
+        user=partner,
+        filename="report.pdf",
+        stream=io.BytesIO(b"%PDF-1.4\n%matrix\n"),
+        content_type="application/pdf",
+    )
+    quality.create_rule(
+        session,
+        {
+            "code": "MATRIX",
+            "name_en": "Matrix rule",
+            "left": [{"indicator": "AHTJP-01", "option": None}],
+            "op": "ge",
+            "right": [{"indicator": "AHTJP-02", "option": None}],
+        },
+        user=planner,
+    )
 
 
 def url_of(endpoint: str) -> str:

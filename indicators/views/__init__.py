@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("indicators", __name__)
 
-from indicators.views import definitions, periods, targets  # noqa: E402, F401
+from indicators.views import definitions, entry, periods, quality, review, targets  # noqa: E402, F401
