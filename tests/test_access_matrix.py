@@ -81,6 +81,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "budget.scenarios": ("/budget/scenarios", BUDGET_READERS),
     "budget.scenario": ("/budget/scenarios/2", BUDGET_READERS),
     "budget.scenario_path": ("/budget/scenarios/2/path", {"planner"}),
+    "reports.variance_page": ("/variance?period=2026Q2", ALL),
+    "reports.variance_detail": ("/variance/AHTJP-01?period=2026Q2&span=ytd", ALL),
 }
 
 API: dict[str, tuple[str, set[str]]] = {
@@ -90,6 +92,7 @@ API: dict[str, tuple[str, set[str]]] = {
     "indicators_api.indicators": ("/api/v1/indicators", ALL),
     "indicators_api.periods": ("/api/v1/periods", ALL),
     "budget_api.schedule": ("/api/v1/budget/schedule", ALL),
+    "reports_api.variance": ("/api/v1/variance?period=2026Q2&span=plan", ALL),
 }
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
@@ -148,6 +151,8 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "budget.upload_spending": ("/budget/spending/upload", {}, {"planner"}),
     "budget.scenarios": ("/budget/scenarios", {}, {"planner"}),
     "budget.scenario_path": ("/budget/scenarios/2/path", {}, {"planner"}),
+    "reports.record_dedup": ("/variance/AHTJP-01/dedup", {}, {"reviewer"}),
+    "reports.delete_dedup": ("/variance/dedup/999/delete", {}, {"reviewer"}),
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
@@ -187,6 +192,7 @@ BASE_BLUEPRINTS = {
 DOMAIN_SEEDS = {
     "indicators": ("disaggregations", "indicators", "periods"),
     "budget": ("budget",),
+    "reports": ("disaggregations", "indicators", "periods"),
 }
 
 

@@ -119,3 +119,14 @@ def can_update_monitoring(user: Any) -> bool:
 def can_manage_periods(user: Any) -> bool:
     """Planners open, close and lock reporting periods; reviewers follow them."""
     return user.is_authenticated and user.role == Role.PLANNER
+
+
+def can_preview_values(user: Any) -> bool:
+    """Variance previews that count submitted (not yet approved) values: the people who
+    review and plan; partners and donors see approved figures only."""
+    return user.is_authenticated and user.role in (Role.PLANNER, Role.REVIEWER, Role.ADMIN)
+
+
+def can_record_dedup(user: Any) -> bool:
+    """De-duplication adjustments of sector totals are the M&E reviewer's call."""
+    return user.is_authenticated and user.role == Role.REVIEWER

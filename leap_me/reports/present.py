@@ -74,3 +74,41 @@ def forecast_sentence(fc: dict[str, Any] | None) -> str:
         target=target,
         year=fc.get("end_year") or (fc.get("end_period") or "")[:4],
     )
+
+
+def _value(row: dict[str, Any], value: float | None) -> str:
+    if value is None:
+        return "—"
+    if row["measure"] == "percentage":
+        return num(value, 1) + " %"
+    if row["measure"] == "ratio":
+        return num(value, 2)
+    return num(value)
+
+
+def display(row: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """The row with its figures as text for the page, the report and the PDF."""
+    km = lang == "km"
+    out = dict(row)
+    out["name"] = row["name_km"] if km else row["name_en"]
+    out["unit"] = row["unit_km"] if km else row["unit_en"]
+    out["baseline_s"] = _value(row, row["baseline"])
+    out["target_s"] = _value(row, row["target"])
+    out["actual_s"] = _value(row, row["actual"])
+    if row["measure"] == "yesno" and row.get("yes_share") is not None:
+        out["actual_s"] += f" ({pct(row['yes_share'] * 100)})"
+    variance = row.get("variance")
+    if variance is None:
+        out["variance_s"] = "—"
+    else:
+        sign = "+" if variance > 0 else ("−" if variance < 0 else "±")
+        out["variance_s"] = sign + _value(row, abs(variance))
+    rel = row.get("relative_variance")
+    out["relative_s"] = "—" if rel is None else ("+" if rel > 0 else "") + pct(rel * 100)
+    out["progress_s"] = pct(row.get("progress"))
+    out["status_title"] = status_title(row["status"])
+    out["status_mark"] = STATUS_MARKS.get(row["status"], "")
+    out["forecast_s"] = forecast_sentence(row.get("forecast"))
+    if "group" in row:
+        out["group_label"] = (row.get("group_name_km") if km else row.get("group_name")) or ""
+    return out

@@ -551,8 +551,8 @@ class Data:
             oid = rec.get("organisation_id")
             org = self.organisations.get(int(oid)) if not _nan(oid) else None
             row["group"] = org.code if org else ""
-            row["group_name"] = org.name_en if org else ""
-            row["group_name_km"] = (org.name_km or org.name_en) if org else ""
+            row["group_name"] = f"{org.code} — {org.name_en}" if org else ""
+            row["group_name_km"] = f"{org.code} — {org.name_km or org.name_en}" if org else ""
         if by is None:
             s = series.get(row["indicator_id"])
             row["series"] = s["points"] if s else []
