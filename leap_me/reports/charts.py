@@ -66,7 +66,7 @@ def _patterns(uid: str) -> str:
     return "".join(out)
 
 
-def _short(text: str, limit: int = 70) -> str:
+def _short(text: str, limit: int = 48) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -245,13 +245,15 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
                 f'<text x="{x_of(idx[i]):.1f}" y="{top + plot_h + 26}" text-anchor="middle" '
                 f'font-size="16">{escape(code)}</text>'
             )
+    target_label = _("Target %(value)s", value=present.num(fc["target"])) if fc else ""
+    trend_label = _("Trend (least squares)")
     if fc:
         ty = y_of(fc["target"])
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="#000" stroke-width="2"/>'
             f'<text x="{width - right}" y="{ty - 8:.1f}" text-anchor="end" font-size="17">'
-            f"{escape(_('Target %(value)s', value=present.num(fc['target'])))}</text>"
+            f"{escape(target_label)}</text>"
         )
         x0, x1 = idx[0], end_index
         y0 = fc["intercept"] + fc["slope"] * x0
@@ -280,7 +282,7 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
             f'<line x1="{left + 300}" x2="{left + 328}" y1="{legend_y - 6}" y2="{legend_y - 6}" '
             f'stroke="#1b4f72" stroke-width="2" stroke-dasharray="8 5"/>'
             f'<text x="{left + 336}" y="{legend_y}" font-size="17">'
-            f"{escape(_('Trend (least squares)'))}</text>"
+            f"{escape(trend_label)}</text>"
         )
     out.append("</svg>")
     return "".join(out)
