@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The domain packages, in dependency order. Each has ``models``, ``views.bp`` (pages),
 #: ``api.bp`` (JSON API, optional) and ``services.seed_steps()`` (optional).
-DOMAINS = ("stakeholders", "logframe", "indicators", "budget")
+DOMAINS = ("stakeholders", "logframe", "indicators", "budget", "leap_me.reports")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

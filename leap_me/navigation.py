@@ -39,6 +39,7 @@ NAV: list[NavItem] = [
     NavItem("indicators.quality", _l("Data quality"), (Role.REVIEWER, Role.PLANNER), "/quality"),
     NavItem("indicators.periods", _l("Periods"), (Role.PLANNER, Role.REVIEWER), "/periods"),
     NavItem("budget.schedule", _l("Budget"), ALL_ROLES, "/budget"),
+    NavItem("reports.variance_page", _l("Variance"), ALL_ROLES, "/variance"),
     NavItem("stakeholders.organisations", _l("Organisations"), ALL_ROLES, "/organisations"),
     NavItem("admin.users", _l("Users"), (Role.ADMIN,), "/admin"),
 ]

@@ -95,6 +95,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "indicators.edit_rule": ("/quality/rules/1/edit", {"planner"}),
     "indicators.completeness": ("/completeness", {"admin", "planner", "reviewer"}),
     "indicators.notifications": ("/notifications", ALL),
+    "reports.variance_page": ("/variance?period=2026Q2", ALL),
+    "reports.variance_detail": ("/variance/AHTJP-01?period=2026Q2&span=ytd", ALL),
 }
 
 API: dict[str, tuple[str, set[str]]] = {
@@ -111,6 +113,7 @@ API: dict[str, tuple[str, set[str]]] = {
         ALL - {"viewer"},
     ),
     "indicators_api.completeness_api": ("/api/v1/completeness?period=2026Q4", ALL - {"partner"}),
+    "reports_api.variance": ("/api/v1/variance?period=2026Q2&span=plan", ALL),
 }
 
 # Every API POST: (url, JSON body, roles allowed), called with a bearer token. Allowed
@@ -213,6 +216,8 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "indicators.edit_rule": ("/quality/rules/1/edit", {}, {"planner"}),
     "indicators.delete_rule": ("/quality/rules/999/delete", {}, {"planner"}),
     "indicators.read_notifications": ("/notifications/read", {}, ALL),
+    "reports.record_dedup": ("/variance/AHTJP-01/dedup", {}, {"reviewer"}),
+    "reports.delete_dedup": ("/variance/dedup/999/delete", {}, {"reviewer"}),
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
@@ -252,6 +257,7 @@ BASE_BLUEPRINTS = {
 DOMAIN_SEEDS = {
     "indicators": ("disaggregations", "indicators", "periods"),
     "budget": ("budget",),
+    "reports": ("disaggregations", "indicators", "periods"),
 }
 
 

@@ -187,3 +187,13 @@ def can_decide_findings(user: Any) -> bool:
 
 def can_see_completeness(user: Any) -> bool:
     return user.is_authenticated and user.role != Role.PARTNER
+
+def can_preview_values(user: Any) -> bool:
+    """Variance previews that count submitted (not yet approved) values: the people who
+    review and plan; partners and donors see approved figures only."""
+    return user.is_authenticated and user.role in (Role.PLANNER, Role.REVIEWER, Role.ADMIN)
+
+
+def can_record_dedup(user: Any) -> bool:
+    """De-duplication adjustments of sector totals are the M&E reviewer's call."""
+    return user.is_authenticated and user.role == Role.REVIEWER

@@ -1,0 +1,171 @@
+"""Variance at scale: plan-to-date variance for every indicator against the bare SQL
+GROUP BY over the same rows, and the variance page's query count against data size.
+
+The generator builds a realistic dataset with Core bulk inserts: 10 years of quarters,
+25 provinces, 60 indicators (half of them split by sex), 8 reporting organisations —
+about 1,000,000 approved values (``quick=True``: 2 years and 5 provinces).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from benchmarks.common import Result, compare
+
+MEASURES = ("number",) * 6 + ("percentage", "ratio", "yesno")
+
+
+def _app(db_path: Path):
+    from leap_me import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+
+
+def build(session, years: int, provinces: int, indicators: int = 60, orgs: int = 8) -> int:
+    """Plan, periods, indicators, targets and approved values; returns the value count."""
+    from indicators.models import DataValue, Indicator, IndicatorVersion, Target
+    from indicators.services import calendar
+    from indicators.services.periods import generate_periods
+    from logframe.models import Plan, PlanVersion
+    from logframe.models import Result as LfResult
+    from stakeholders.models import Organisation, Province
+
+    first = 2026
+    plan = Plan(code="BENCH", title_en="Bench plan", start_year=first, end_year=first + years - 1)
+    version = PlanVersion(plan=plan, number=1)
+    outcome = LfResult(version=version, key="O1", level="outcome", code="1", statement_en="O1")
+    session.add_all([plan, version, outcome])
+    for year in range(first, first + years):
+        generate_periods(session, year, ["quarterly"])
+    session.flush()
+    prov_ids = [p.id for p in session.scalars(sa.select(Province).order_by(Province.id))][
+        :provinces
+    ]
+    org_ids = [o.id for o in session.scalars(sa.select(Organisation).order_by(Organisation.id))][
+        :orgs
+    ]
+    periods = session.execute(
+        sa.text("SELECT id, code FROM reporting_period WHERE frequency = 'quarterly'")
+    ).all()
+    now = datetime.now(UTC)
+    rng = np.random.default_rng(7)
+    inds = []
+    for i in range(indicators):
+        measure = MEASURES[i % len(MEASURES)]
+        ind = Indicator(code=f"B-{i:02d}", result_key="O1")
+        v = IndicatorVersion(
+            indicator=ind,
+            name_en=f"Bench {i}",
+            measure=measure,
+            agg_space=("sum", "average", "max", "min")[i % 4] if measure == "number" else "sum",
+            agg_time=("sum", "latest", "average", "max")[i % 4]
+            if measure == "number"
+            else "latest",
+            frequency="quarterly",
+            by_province=True,
+            baseline_value=10,
+        )
+        session.add_all([ind, v])
+        inds.append((ind, v, measure, i % 2 == 0))
+    session.flush()
+    targets = [
+        {
+            "indicator_id": ind.id,
+            "period_code": spec.code,
+            "year": spec.year,
+            "province_id": None,
+            "value": 50,
+            "created_dt": now,
+            "updated_dt": now,
+        }
+        for ind, _v, _m, _s in inds
+        for spec in calendar.periods_of_span("quarterly", first, first + years - 1)
+    ]
+    session.execute(sa.insert(Target.__table__), targets)
+    table = DataValue.__table__
+    total = 0
+    for ind, v, measure, by_sex in inds:
+        rows = []
+        for period_id, _code in periods:
+            for prov in prov_ids:
+                for org in org_ids:
+                    keys = ["", "sex:F", "sex:M"] if by_sex else [""]
+                    for key in keys:
+                        value = float(rng.integers(0, 20))
+                        row = {
+                            "indicator_id": ind.id,
+                            "version_id": v.id,
+                            "period_id": period_id,
+                            "organisation_id": org,
+                            "province_id": prov,
+                            "disagg_key": key,
+                            "status": "approved",
+                            "comment": "",
+                            "created_dt": now,
+                            "updated_dt": now,
+                            "value": value if measure != "yesno" else float(value > 9),
+                            "numerator": value if measure in ("percentage", "ratio") else None,
+                            "denominator": 20.0 if measure in ("percentage", "ratio") else None,
+                        }
+                        rows.append(row)
+        session.execute(sa.insert(table), rows)
+        total += len(rows)
+    session.commit()
+    return total
+
+
+def run(quick: bool = False) -> list[Result]:
+    from leap_me import seeding
+    from leap_me.extensions import db
+    from leap_me.reports.variance import load
+
+    years, provinces = (2, 5) if quick else (10, 25)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(Path(tmp) / "bench.sqlite")
+        with app.app_context():
+            db.create_all()
+            seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
+            db.session.commit()
+            count = build(db.session, years, provinces)
+            last = db.session.scalar(
+                sa.text("SELECT code FROM reporting_period ORDER BY end_date DESC LIMIT 1")
+            )
+            floor_sql = sa.text(
+                "SELECT indicator_id, period_id, organisation_id, province_id, SUM(value) "
+                "FROM data_value WHERE status = 'approved' AND disagg_key = '' "
+                "GROUP BY indicator_id, period_id, organisation_id, province_id"
+            )
+            work, floor = compare(
+                lambda: load(db.session, last).variance("plan"),
+                lambda: db.session.execute(floor_sql).all(),
+                repeats=3,
+            )
+            results.append(
+                Result(
+                    f"variance plan-to-date, {count:,} values",
+                    work.min,
+                    floor.min,
+                    3.0,
+                    figure_median=work.median,
+                    floor_median=floor.median,
+                )
+            )
+    return results
+
+
+if __name__ == "__main__":
+    for r in run(quick=True):
+        print(r.name, f"{r.figure:.3f}s / {r.floor:.3f}s = {r.ratio:.2f} (goal {r.goal})")
