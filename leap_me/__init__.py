@@ -114,6 +114,9 @@ def register_blueprints(app: Flask) -> None:
         pages.append(importlib.import_module(f"{domain}.views").bp)
         if domain_api := _optional(f"{domain}.api"):
             apis.append(domain_api.bp)
+    from leap_me.exchange import api as exchange_api
+
+    apis.append(exchange_api.bp)
     for bp in pages:
         app.register_blueprint(bp)
     api.register_api(app, *apis)

@@ -150,7 +150,10 @@ def restore_command(path: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from leap_me.exchange.cli import export_group
+
     for cmd in (
+        export_group,
         seed_command,
         demo_accounts_command,
         users_group,

@@ -90,7 +90,10 @@ API: dict[str, tuple[str, set[str]]] = {
     "indicators_api.indicators": ("/api/v1/indicators", ALL),
     "indicators_api.periods": ("/api/v1/periods", ALL),
     "budget_api.schedule": ("/api/v1/budget/schedule", ALL),
+    "exchange_api.iati_activities": ("/api/v1/iati/activities.xml", BUDGET_READERS),
 }
+#: API routes whose successful reply is a file, not JSON (errors are still JSON).
+NOT_JSON = {"exchange_api.iati_activities"}
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
 # (200, 302, 400 or 404 for a missing record); others get 403; anonymous the sign-in page.
@@ -187,6 +190,7 @@ BASE_BLUEPRINTS = {
 DOMAIN_SEEDS = {
     "indicators": ("disaggregations", "indicators", "periods"),
     "budget": ("budget",),
+    "exchange": ("disaggregations", "indicators", "periods", "budget"),
 }
 
 
@@ -259,7 +263,7 @@ def test_api_access(app, client, api_token, endpoint, role):
     response = client.get(url, headers=headers)
     expected = 401 if role == "anonymous" else (200 if role in allowed else 403)
     assert response.status_code == expected
-    assert response.is_json
+    assert response.is_json or (expected == 200 and endpoint in NOT_JSON)
     if expected != 200:
         assert set(response.json["error"]) == {"code", "message", "details"}
 
