@@ -90,6 +90,7 @@ def _load_models() -> None:
     """Import every model so that metadata, migrations and relationships see them all."""
     import leap_me.audit  # noqa: F401
     import leap_me.auth.models  # noqa: F401
+    import leap_me.exchange.models  # noqa: F401
 
     for domain in DOMAINS:
         importlib.import_module(f"{domain}.models")
