@@ -65,6 +65,9 @@ class AuditEntry(Base):
 class Audited:
     """Mixin: changes to instances of this model go into the audit trail."""
 
+    #: Columns of this model that change on every write and say nothing (lock counters).
+    audit_ignore: tuple[str, ...] = ()
+
     def audit_label(self) -> str:
         return label_of(self)
 
@@ -139,8 +142,9 @@ def _collection_label(items: Any) -> list[str]:
 def _snapshot(obj: Any) -> dict[str, str | None]:
     mapper = sa.inspect(obj).mapper
     data: dict[str, str | None] = {}
+    skip = IGNORED_FIELDS | set(getattr(obj, "audit_ignore", ()))
     for attr in mapper.column_attrs:
-        if attr.key in IGNORED_FIELDS:
+        if attr.key in skip:
             continue
         value = getattr(obj, attr.key)
         data[attr.key] = "***" if attr.key in MASKED_FIELDS and value else _text(value)
@@ -153,8 +157,9 @@ def _snapshot(obj: Any) -> dict[str, str | None]:
 def _changes(obj: Any) -> list[tuple[str, str | None, str | None]]:
     state = sa.inspect(obj)
     out = []
+    skip = IGNORED_FIELDS | set(getattr(obj, "audit_ignore", ()))
     for attr in state.mapper.column_attrs:
-        if attr.key in IGNORED_FIELDS:
+        if attr.key in skip:
             continue
         hist = state.attrs[attr.key].history
         if not hist.has_changes():
@@ -223,6 +228,43 @@ def _after_flush(session: so.Session, _ctx: Any) -> None:
             rows.append(row(obj, "delete", old=snap))
     if rows:
         session.connection().execute(sa.insert(AuditEntry.__table__), rows)
+
+
+def bulk_record(
+    connection: sa.Connection,
+    entries: list[dict[str, Any]],
+) -> int:
+    """Write many audit entries in one statement, for set-based writes that bypass the
+    ORM (and so the listener). Each entry gives action, object_type, object_id and
+    optionally object_label, parent_type, parent_id, field, old_value, new_value; who,
+    when and why are filled in as the listener would."""
+    if not entries:
+        return 0
+    user_id, actor = _current_actor()
+    why = _reason.get()
+    now = utcnow()
+    rows = []
+    for entry in entries:
+        rows.append(
+            {
+                "created_dt": now,
+                "user_id": user_id,
+                "actor": actor[:80],
+                "reason": why,
+                "object_label": "",
+                "parent_type": None,
+                "parent_id": None,
+                "field": None,
+                "old_value": None,
+                "new_value": None,
+                **{
+                    k: (_text(v) if k in ("old_value", "new_value") else v)
+                    for k, v in entry.items()
+                },
+            }
+        )
+    connection.execute(sa.insert(AuditEntry.__table__), rows)
+    return len(rows)
 
 
 def install(session_class: type[so.Session] | so.scoped_session) -> None:

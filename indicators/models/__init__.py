@@ -22,12 +22,19 @@ from indicators.models.enums import (
     AggTime,
     Amount,
     Direction,
+    FindingKind,
+    FindingState,
     Frequency,
     IndicatorStatus,
     Measure,
+    NotificationKind,
     PeriodStatus,
+    RuleOp,
+    SubmissionStatus,
     ValueStatus,
 )
+from indicators.models.quality import CrossCheckRule, Finding, Notification
+from indicators.models.submissions import Evidence, Submission, SubmissionEvent, ValueComment
 from indicators.models.values import DataValue, ReportingPeriod, Target
 
 __all__ = [
@@ -35,7 +42,19 @@ __all__ = [
     "AggSpace",
     "AggTime",
     "Amount",
+    "CrossCheckRule",
     "DataValue",
+    "Evidence",
+    "Finding",
+    "FindingKind",
+    "FindingState",
+    "Notification",
+    "NotificationKind",
+    "RuleOp",
+    "Submission",
+    "SubmissionEvent",
+    "SubmissionStatus",
+    "ValueComment",
     "Direction",
     "DisaggCategory",
     "DisaggOption",

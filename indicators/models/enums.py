@@ -82,6 +82,50 @@ class ValueStatus(_Titled):
     APPROVED = "approved"
 
 
+class SubmissionStatus(_Titled):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class FindingKind(_Titled):
+    OUTLIER = "outlier"
+    JUMP = "jump"
+    TOTAL_PARTS = "total_parts"
+    CROSSCHECK = "crosscheck"
+    RED = "red"
+    EXCEEDED = "exceeded"
+    NUMERATOR_GT_DENOMINATOR = "numerator_gt_denominator"
+    EXPLANATION_MISSING = "explanation_missing"
+
+
+class FindingState(_Titled):
+    OPEN = "open"
+    EXPLAINED = "explained"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class RuleOp(_Titled):
+    EQ = "eq"
+    LE = "le"
+    GE = "ge"
+    WITHIN = "within"
+
+
+class NotificationKind(_Titled):
+    RETURNED = "returned"
+    APPROVED = "approved"
+    COMMENTED = "commented"
+    DEADLINE_SOON = "deadline_soon"
+    DEADLINE_PASSED = "deadline_passed"
+
+    @property
+    def title(self) -> str:
+        return str(NOTIFICATION_TITLES[self.value])
+
+
 # Keyed by value; several enums share words (sum, max), so one table serves them all.
 TITLES = {
     "number": _l("Number"),
@@ -110,4 +154,28 @@ TITLES = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
     "approved": _l("Approved"),
+    "returned": _l("Returned"),
+    "outlier": _l("Outlier"),
+    "jump": _l("Change over 100 %"),
+    "total_parts": _l("Total is not the sum of its parts"),
+    "crosscheck": _l("Cross-check broken"),
+    "red": _l("Red against the target"),
+    "exceeded": _l("Target exceeded"),
+    "numerator_gt_denominator": _l("Numerator above denominator"),
+    "explanation_missing": _l("Explanation missing"),
+    "explained": _l("Explained"),
+    "resolved": _l("Resolved"),
+    "dismissed": _l("Dismissed"),
+    "eq": "=",
+    "le": "≤",
+    "ge": "≥",
+    "within": _l("within x %"),
+}
+
+NOTIFICATION_TITLES = {
+    "returned": _l("Submission returned"),
+    "approved": _l("Submission approved"),
+    "commented": _l("New comment on a value"),
+    "deadline_soon": _l("Deadline in 7 days"),
+    "deadline_passed": _l("Deadline passed"),
 }

@@ -126,6 +126,23 @@ class DataValue(Audited, TimestampMixin, Base):
     text_value: so.Mapped[str | None] = so.mapped_column(sa.Text)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default=ValueStatus.DRAFT.value)
     comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    #: The submission (organisation × period) the value belongs to; NULL for values
+    #: recorded outside the submission workflow (older data, tests of the store).
+    submission_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    #: The partner's explanation of a warning on this value; travels with the value.
+    explanation: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: What was typed, kept when it could not be read (the cell stays invalid, not lost).
+    raw_value: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    raw_numerator: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    raw_denominator: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    #: The cell's hard error, in the language of the person who typed it; NULL when valid.
+    error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    #: A reviewer unlocked this single value of an approved submission.
+    reopened: so.Mapped[bool] = so.mapped_column(default=False)
+    #: value/numerator/denominator/text at approval, for "changed since approval".
+    approved_value: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     indicator: so.Mapped[Indicator] = so.relationship()
     version: so.Mapped[IndicatorVersion] = so.relationship()
@@ -149,6 +166,28 @@ class DataValue(Audited, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<DataValue {self.indicator_id} {self.period_id} {self.disagg_key!r}>"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.error is None
+
+    def snapshot(self) -> dict:
+        """The figure as plain strings (for approval snapshots and conflict messages)."""
+        from indicators.services.common import plain
+
+        return {
+            "value": plain(self.value) if self.value is not None else (self.raw_value or ""),
+            "numerator": plain(self.numerator)
+            if self.numerator is not None
+            else (self.raw_numerator or ""),
+            "denominator": plain(self.denominator)
+            if self.denominator is not None
+            else (self.raw_denominator or ""),
+            "text": self.text_value or "",
+        }
+
+    def audit_parent(self):
+        return ("submission", self.submission_id) if self.submission_id else None
 
     def audit_label(self) -> str:
         parts = [
