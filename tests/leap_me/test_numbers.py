@@ -329,3 +329,16 @@ def test_query_int(app):
             query_int("year", maximum=2025)
         assert "2025" in info.value.description
         assert query_int("v", args=MultiDict({"v": "៣"})) == 3
+
+
+def test_messages_in_khmer_state_the_limits(app):
+    with app.test_request_context(headers={"Accept-Language": "km"}):
+        for err, limit in [
+            (refused(parse_decimal, "1" + "0" * 14), "14"),
+            (refused(parse_decimal, "0.1234567"), "6"),
+            (refused(parse_money, "0.005", currency="USD"), "2"),
+            (refused(parse_int, "1999", minimum=2000), "2000"),
+        ]:
+            assert limit in err.message
+            assert any("\u1780" <= ch <= "\u17ff" for ch in err.message), err.message
+        assert "12.50" in refused(parse_decimal, "12,50").message
