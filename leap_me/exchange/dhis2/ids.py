@@ -11,7 +11,8 @@ which DHIS2 clients send without asking.
 |--------------------------|------------------------------------|--------------------------|
 | dataElement              | indicator (numbers, yes/no, text)  | indicator code           |
 |                          | ratio / percentage: two elements   | ``CODE.num``, ``CODE.den`` |
-| categoryOptionCombo      | a disaggregation combination       | its key ``age:age_0_11|sex:F``; ``default`` for the total |
+| categoryOptionCombo      | a disaggregation combination       | its key, ``sex:F``;      |
+|                          | (the total)                        | ``default``              |
 | organisationUnit         | Cambodia / a province              | ``KH`` / ISO code ``KH-12`` |
 | attributeOptionCombo     | the reporting organisation         | organisation code        |
 | dataSet                  | the indicators of one frequency    | ``LEAP_QUARTERLY`` …      |
