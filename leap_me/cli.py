@@ -162,3 +162,17 @@ def register(app: Flask) -> None:
         restore_command,
     ):
         app.cli.add_command(cmd)
+    # Domains may add their own commands (``<domain>.cli.commands``).
+    import importlib
+
+    from leap_me import DOMAINS
+
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"{domain}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{domain}.cli":
+                raise
+            continue
+        for cmd in getattr(module, "commands", []):
+            app.cli.add_command(cmd)

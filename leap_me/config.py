@@ -55,4 +55,12 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LOCKOUT_MINUTES": 15,
         "PAGE_SIZE": 25,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Email notifications (Flask's usual MAIL_* names); off without MAIL_SERVER.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25") or 25),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0").lower() in ("1", "true", "yes"),
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "0").lower() in ("1", "true", "yes"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "leap-me@localhost",
     }

@@ -175,9 +175,7 @@ def owed_rows(
         code, name = outcomes.get(indicator.result_key, (indicator.result_key, empty))
         combos = combinations(version)
         for province in provinces if version.by_province else [None]:
-            rows.append(
-                OwedRow(indicator, version, province, "", True, code, name, empty, {})
-            )
+            rows.append(OwedRow(indicator, version, province, "", True, code, name, empty, {}))
             for key, opts, label in combos:
                 rows.append(
                     OwedRow(indicator, version, province, key, False, code, name, label, opts)

@@ -119,3 +119,68 @@ def can_update_monitoring(user: Any) -> bool:
 def can_manage_periods(user: Any) -> bool:
     """Planners open, close and lock reporting periods; reviewers follow them."""
     return user.is_authenticated and user.role == Role.PLANNER
+
+
+# --- submissions (issue 9) ------------------------------------------------------------
+
+
+def can_view_submission(user: Any, submission: Any) -> bool:
+    """Partners see their own organisation's submissions; reviewers, planners, admins and
+    viewers see all (viewers and planners read, they never change them)."""
+    if not user.is_authenticated or submission is None:
+        return False
+    if user.role == Role.PARTNER:
+        return user.organisation_id == submission.organisation_id
+    return True
+
+
+def can_edit_submission(user: Any, submission: Any) -> bool:
+    """The partner of that organisation, while the submission is a draft or returned (or
+    approved with values a reviewer re-opened) and its period is open."""
+    if not user.is_authenticated or submission is None or user.role != Role.PARTNER:
+        return False
+    if user.organisation_id != submission.organisation_id:
+        return False
+    if submission.period is None or submission.period.status != "open":
+        return False
+    if submission.status in ("draft", "returned"):
+        return True
+    return submission.status == "approved" and any(v.reopened for v in submission.values)
+
+
+def can_submit(user: Any, submission: Any) -> bool:
+    return (
+        can_edit_submission(user, submission)
+        and submission.status in ("draft", "returned")
+    )
+
+
+def can_review(user: Any) -> bool:
+    """The M&E reviewer approves, returns and re-opens; an admin reads the queue only."""
+    return user.is_authenticated and user.role == Role.REVIEWER
+
+
+def can_see_review_queue(user: Any) -> bool:
+    return user.is_authenticated and user.role in (Role.REVIEWER, Role.ADMIN, Role.PLANNER)
+
+
+def can_comment(user: Any, value: Any) -> bool:
+    """The reviewer, and the partner of the value's organisation."""
+    if not user.is_authenticated or value is None:
+        return False
+    if user.role == Role.REVIEWER:
+        return True
+    return user.role == Role.PARTNER and user.organisation_id == value.organisation_id
+
+
+def can_manage_rules(user: Any) -> bool:
+    """Cross-check rules: planners (with the reviewer, who designs the checks)."""
+    return user.is_authenticated and user.role in (Role.PLANNER, Role.REVIEWER)
+
+
+def can_decide_findings(user: Any) -> bool:
+    return can_review(user)
+
+
+def can_see_completeness(user: Any) -> bool:
+    return user.is_authenticated and user.role != Role.PARTNER

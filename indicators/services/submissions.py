@@ -1,0 +1,1203 @@
+"""The submission service: every way in (web grid, workbook, DHIS2 API) saves through
+:func:`save`, and every review step is one of the transitions below.
+
+``save`` is set-based: whatever the number of cells it reads the owed rows, the stored
+values and the data for the checks in a constant number of queries, then writes new
+values, changed values, cleared values and their audit entries with one statement each
+(executemany). Invalid cells are kept with what was typed and the error, never thrown
+away. Optimistic locking: a save names the version it started from; when someone saved
+in between, :class:`ConflictError` lists every cell where the two differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import orm as so
+
+from indicators.models import (
+    DataValue,
+    Evidence,
+    Finding,
+    FindingState,
+    Measure,
+    PeriodStatus,
+    ReportingPeriod,
+    Submission,
+    SubmissionEvent,
+    SubmissionStatus,
+    ValueComment,
+    ValueStatus,
+)
+from indicators.services import quality, validation
+from indicators.services.common import ValidationError, plain
+from indicators.services.owed import OwedRow, RowKey, owed_index, owed_rows
+from indicators.services.validation import Message
+from leap_me import audit
+from leap_me.db import utcnow
+from stakeholders.models import Organisation
+
+Source = Literal["grid", "workbook", "api"]
+
+__all__ = [
+    "CellInput",
+    "CellOutcome",
+    "ConflictError",
+    "Grid",
+    "GridIndicator",
+    "GridOutcome",
+    "GridRow",
+    "Message",
+    "SaveRefused",
+    "SaveResult",
+    "SubmissionError",
+    "TransitionError",
+    "add_comment",
+    "add_evidence",
+    "approve",
+    "delete_evidence",
+    "evidence_path",
+    "get_or_create",
+    "grid",
+    "reopen",
+    "reopen_value",
+    "return_submission",
+    "save",
+    "submit",
+]
+
+
+# --- errors -----------------------------------------------------------------------
+
+
+class SubmissionError(ValueError):
+    """The submission cannot go: every hard error and every unexplained warning."""
+
+    def __init__(self, problems: list[dict]):
+        self.problems = problems
+        self.message = _(
+            "The submission cannot be sent yet: %(n)s problem(s) to fix or explain.",
+            n=len(problems),
+        )
+        super().__init__(self.message)
+
+
+class TransitionError(ValueError):
+    """A refused transition (translated message)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class SaveRefused(ValueError):
+    """The whole save is refused (the period is not open, the submission is with the
+    reviewer or approved); nothing was written."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class ConflictError(ValueError):
+    """Someone saved the submission since this user opened it.
+
+    ``cells`` lists each cell where what this user typed differs from what is stored:
+    ``{"key": (indicator_id, province_id, disagg_key), "mine": {...}, "theirs": {...}}``.
+    Nothing was written; the caller shows both and keeps what was typed."""
+
+    def __init__(self, mine: int | None, theirs: int, cells: list[dict]):
+        self.mine = mine
+        self.theirs = theirs
+        self.cells = cells
+        self.message = _(
+            "Someone else saved this submission while you were editing it (version "
+            "%(theirs)s; you started from %(mine)s). Nothing was saved: compare the %(n)s "
+            "cell(s) below and save again.",
+            theirs=theirs,
+            mine=mine,
+            n=len(cells),
+        )
+        super().__init__(self.message)
+
+
+# --- save -------------------------------------------------------------------------
+
+
+@dataclass
+class CellInput:
+    indicator_id: int
+    province_id: int | None
+    disagg_key: str = ""
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    text: str | None = None
+    #: None = leave as stored; "" = clear.
+    comment: str | None = None
+    explanation: str | None = None
+
+    @property
+    def key(self) -> RowKey:
+        return (self.indicator_id, self.province_id, self.disagg_key or "")
+
+    def typed(self) -> dict[str, str]:
+        return {
+            "value": _raw(self.value),
+            "numerator": _raw(self.numerator),
+            "denominator": _raw(self.denominator),
+            "text": _raw(self.text),
+        }
+
+
+def _raw(v: Any) -> str:
+    return "" if v is None else str(v).strip()
+
+
+@dataclass
+class CellOutcome:
+    key: RowKey
+    status: str  # new | changed | unchanged | refused | invalid
+    old: dict | None = None
+    new: dict | None = None
+    errors: list[Message] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class SaveResult:
+    submission: Submission
+    source: str
+    dry_run: bool
+    cells: list[CellOutcome] = field(default_factory=list)
+    version: int | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(o.status for o in self.cells)
+        return {k: c.get(k, 0) for k in ("new", "changed", "unchanged", "refused", "invalid")}
+
+    @property
+    def by_key(self) -> dict[RowKey, CellOutcome]:
+        return {o.key: o for o in self.cells}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(o.errors for o in self.cells)
+
+
+_VALUE_COLS = ("value", "numerator", "denominator", "text_value")
+_RAW_COLS = ("raw_value", "raw_numerator", "raw_denominator")
+
+
+def _snapshot(row: dict | None) -> dict | None:
+    """A stored row as the strings a person reads (value/numerator/denominator/text)."""
+    if row is None:
+        return None
+
+    def show(col, raw):
+        if row.get(col) is not None:
+            return plain(row[col])
+        return row.get(raw) or ""
+
+    return {
+        "value": show("value", "raw_value"),
+        "numerator": show("numerator", "raw_numerator"),
+        "denominator": show("denominator", "raw_denominator"),
+        "text": row.get("text_value") or "",
+    }
+
+
+def _same_as_typed(row: dict | None, typed: dict[str, str], measure: str) -> bool:
+    snap = _snapshot(row) or {"value": "", "numerator": "", "denominator": "", "text": ""}
+    if measure == Measure.TEXT:
+        return snap["text"] == (typed["text"] or typed["value"])
+    if measure in (Measure.PERCENTAGE, Measure.RATIO):
+        return (snap["numerator"], snap["denominator"]) == (
+            typed["numerator"],
+            typed["denominator"],
+        )
+    return snap["value"] == typed["value"]
+
+
+def _period_refusal(period: ReportingPeriod) -> str | None:
+    if period.status == PeriodStatus.OPEN:
+        return None
+    if period.status == PeriodStatus.PLANNED:
+        return _("Period %(period)s is not open yet: it takes no values.", period=period.code)
+    if period.status == PeriodStatus.CLOSED:
+        return _(
+            "Period %(period)s is closed: it takes no more values unless a planner opens it again.",
+            period=period.code,
+        )
+    return _("Period %(period)s is locked: it takes no new values.", period=period.code)
+
+
+def _stored_rows(session: so.Session, submission: Submission) -> dict[RowKey, dict]:
+    dv = DataValue.__table__
+    rows = session.execute(
+        sa.select(dv).where(
+            dv.c.organisation_id == submission.organisation_id,
+            dv.c.period_id == submission.period_id,
+        )
+    )
+    return {(r.indicator_id, r.province_id, r.disagg_key): dict(r._mapping) for r in rows}
+
+
+def save(
+    session: so.Session,
+    submission: Submission,
+    cells: list[CellInput],
+    *,
+    user: Any,
+    expected_version: int | None,
+    source: Source = "grid",
+    dry_run: bool = False,
+    locale: str = "en",
+) -> SaveResult:
+    """Save the typed cells of one submission (see the module docstring)."""
+    from flask_babel import force_locale
+
+    with force_locale(locale):
+        return _save(session, submission, cells, user, expected_version, source, dry_run, locale)
+
+
+def _save(session, submission, cells, user, expected_version, source, dry_run, locale):
+    period = submission.period
+    refusal = _period_refusal(period)
+    if refusal:
+        raise SaveRefused(refusal)
+    stored = _stored_rows(session, submission)
+    reopened_only = submission.status == SubmissionStatus.APPROVED
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise SaveRefused(
+            _("The submission is with the reviewer: it can change again only if it is returned.")
+        )
+    if reopened_only and not any(r["reopened"] for r in stored.values()):
+        raise SaveRefused(
+            _("The submission is approved: its values change only after a reviewer re-opens them.")
+        )
+    owed = owed_index(owed_rows(session, submission.organisation, period))
+    if expected_version is not None and expected_version != submission.version:
+        differing = []
+        for cell in cells:
+            row = owed.get(cell.key)
+            measure = row.version.measure if row else Measure.NUMBER
+            old = stored.get(cell.key)
+            if not _same_as_typed(old, cell.typed(), measure):
+                differing.append(
+                    {"key": cell.key, "mine": cell.typed(), "theirs": _snapshot(old) or {}}
+                )
+        raise ConflictError(expected_version, submission.version, differing)
+
+    result = SaveResult(submission, source, dry_run)
+    now = utcnow()
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    deletes: list[int] = []
+    audit_rows: list[dict] = []
+    merged = dict(stored)  # the rows as they will be, for the checks
+    seen: set[RowKey] = set()
+    for cell in cells:
+        key = cell.key
+        if key in seen:
+            continue
+        seen.add(key)
+        row = owed.get(key)
+        old = stored.get(key)
+        if row is None:
+            result.cells.append(
+                CellOutcome(key, "refused", _snapshot(old), None, [validation.not_owed()])
+            )
+            continue
+        typed = cell.typed()
+        measure = row.version.measure
+        same = _same_as_typed(old, typed, measure)
+        comment = (
+            old["comment"] if old and cell.comment is None else (cell.comment or "").strip()[:4000]
+        )
+        explanation = (
+            (old["explanation"] if old else None)
+            if cell.explanation is None
+            else ((cell.explanation or "").strip()[:4000] or None)
+        )
+        if old is not None and old["status"] == ValueStatus.APPROVED and not old["reopened"]:
+            if same and comment == old["comment"] and explanation == old["explanation"]:
+                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
+            else:
+                result.cells.append(
+                    CellOutcome(
+                        key,
+                        "refused",
+                        _snapshot(old),
+                        None,
+                        [
+                            Message(
+                                "approved",
+                                _(
+                                    "This value is approved; it can change only after a "
+                                    "reviewer re-opens it with a reason."
+                                ),
+                                "value",
+                            )
+                        ],
+                    )
+                )
+            continue
+        if reopened_only and old is not None and not old["reopened"]:
+            result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
+            continue
+        fields, errors = validation.check_cell(
+            measure,
+            value=cell.value,
+            numerator=cell.numerator,
+            denominator=cell.denominator,
+            text=cell.text,
+            locale=locale,
+        )
+        empty = fields is None and not errors
+        if empty and old is None:
+            if comment or explanation:
+                errors = []  # a comment alone is kept on an empty row
+            else:
+                result.cells.append(CellOutcome(key, "unchanged", None, None))
+                continue
+        if empty and old is not None and not comment and not explanation:
+            deletes.append(old["id"])
+            merged.pop(key, None)
+            result.cells.append(CellOutcome(key, "changed", _snapshot(old), None))
+            audit_rows.append(
+                _audit("delete", old, old_value=json.dumps(_snapshot(old), ensure_ascii=False))
+            )
+            continue
+        new = {
+            "value": None,
+            "numerator": None,
+            "denominator": None,
+            "text_value": None,
+            **(fields or {}),
+            "raw_value": typed["value"][:100] or None if errors else None,
+            "raw_numerator": typed["numerator"][:100] or None if errors else None,
+            "raw_denominator": typed["denominator"][:100] or None if errors else None,
+            "error": "; ".join(e.text for e in errors)[:500] if errors else None,
+            "comment": comment,
+            "explanation": explanation,
+        }
+        if row.version.measure == Measure.TEXT and errors:
+            new["raw_value"] = (typed["text"] or typed["value"])[:100] or None
+        status_word = "invalid" if errors else None
+        if old is None:
+            record = {
+                "indicator_id": key[0],
+                "version_id": row.version.id,
+                "period_id": period.id,
+                "organisation_id": submission.organisation_id,
+                "province_id": key[1],
+                "disagg_key": key[2],
+                "status": ValueStatus.DRAFT.value,
+                "submission_id": submission.id,
+                "reopened": False,
+                "approved_value": None,
+                "created_dt": now,
+                "updated_dt": now,
+                **new,
+            }
+            inserts.append(record)
+            merged[key] = record
+            result.cells.append(
+                CellOutcome(key, status_word or "new", None, _snapshot(record), errors)
+            )
+            continue
+        changed = {c: new[c] for c in new if _differs(old.get(c), new[c])}
+        if not changed and old.get("submission_id") == submission.id:
+            merged[key] = old
+            result.cells.append(
+                CellOutcome(key, status_word or "unchanged", _snapshot(old), _snapshot(old), errors)
+            )
+            continue
+        record = {
+            **old,
+            **new,
+            "version_id": row.version.id,
+            "submission_id": submission.id,
+            "updated_dt": now,
+        }
+        if old["status"] != ValueStatus.APPROVED:
+            record["status"] = ValueStatus.DRAFT.value
+        updates.append(record)
+        merged[key] = record
+        for col, value in changed.items():
+            audit_rows.append(
+                _audit("update", old, field=col, old_value=old.get(col), new_value=value)
+            )
+        result.cells.append(
+            CellOutcome(
+                key,
+                status_word or ("changed" if changed else "unchanged"),
+                _snapshot(old),
+                _snapshot(record),
+                errors,
+            )
+        )
+
+    # warnings on the rows as they will be
+    checked = quality.check(session, submission, owed, merged)
+    for outcome in result.cells:
+        if outcome.status not in ("refused",) and outcome.key in merged:
+            outcome.warnings = list(checked.warnings.get(outcome.key, []))
+    if dry_run:
+        result.version = submission.version
+        return result
+
+    dv = DataValue.__table__
+    if deletes:
+        session.execute(sa.delete(dv).where(dv.c.id.in_(deletes)))
+    if inserts:
+        session.execute(sa.insert(dv), inserts)
+    if updates:
+        cols = [c for c in updates[0] if c not in ("id",) and c in dv.c]
+        session.execute(
+            sa.update(dv)
+            .where(dv.c.id == sa.bindparam("b_id"))
+            .values({c: sa.bindparam("b_" + c) for c in cols if c != "created_dt"}),
+            [
+                {"b_id": r["id"], **{"b_" + c: r[c] for c in cols if c != "created_dt"}}
+                for r in updates
+            ],
+            execution_options={"synchronize_session": False},
+        )
+    if inserts:
+        ids = {
+            (r.indicator_id, r.province_id, r.disagg_key): r.id
+            for r in session.execute(
+                sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
+                    dv.c.organisation_id == submission.organisation_id,
+                    dv.c.period_id == submission.period_id,
+                )
+            )
+        }
+        for record in inserts:
+            record["id"] = ids.get(
+                (record["indicator_id"], record["province_id"], record["disagg_key"])
+            )
+            audit_rows.append(
+                _audit(
+                    "create", record, new_value=json.dumps(_snapshot(record), ensure_ascii=False)
+                )
+            )
+    audit.bulk_record(session.connection(), audit_rows)
+    # the stale values in the identity map must not hide what was just written
+    for obj in list(session.identity_map.values()):
+        if (
+            isinstance(obj, DataValue)
+            and obj.organisation_id == submission.organisation_id
+            and obj.period_id == submission.period_id
+        ):
+            session.expire(obj)
+    counts = result.counts
+    if inserts or updates or deletes:
+        submission.updated_dt = now  # bumps the version: the optimistic lock
+        _event(session, submission, "saved", user, None, {"source": source, **counts})
+        try:
+            session.flush()
+        except so.exc.StaleDataError as exc:
+            raise ConflictError(expected_version, submission.version, []) from exc
+        quality.refresh(session, submission, owed, checked)
+    result.version = submission.version
+    return result
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    try:
+        from decimal import Decimal
+
+        if isinstance(a, Decimal | int | float) or isinstance(b, Decimal | int | float):
+            return Decimal(str(a)) != Decimal(str(b))
+    except Exception:  # noqa: BLE001, S110
+        pass
+    return a != b
+
+
+def _label(row: dict) -> str:
+    prov = row.get("province_id") or "KH"
+    return f"{row.get('indicator_id')} {prov} {row.get('disagg_key') or ''}".strip()
+
+
+def _audit(action: str, row: dict, **fields) -> dict:
+    return {
+        "action": action,
+        "object_type": "data_value",
+        "object_id": str(row.get("id") or ""),
+        "object_label": _label(row)[:255],
+        "parent_type": "submission" if row.get("submission_id") else None,
+        "parent_id": str(row["submission_id"]) if row.get("submission_id") else None,
+        **fields,
+    }
+
+
+def _event(
+    session, submission, action, user, reason=None, detail=None, from_status=None, to_status=None
+):
+    event = SubmissionEvent(
+        submission=submission,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        user_id=getattr(user, "id", None),
+        reason=reason,
+        detail=detail,
+        at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+# --- getting one ------------------------------------------------------------------
+
+
+def get_or_create(
+    session: so.Session, organisation: Organisation, period: ReportingPeriod, user: Any
+) -> Submission:
+    sub = session.scalar(
+        sa.select(Submission).where(
+            Submission.organisation_id == organisation.id, Submission.period_id == period.id
+        )
+    )
+    if sub is not None:
+        return sub
+    sub = Submission(organisation=organisation, period=period, status=SubmissionStatus.DRAFT.value)
+    session.add(sub)
+    _event(session, sub, "created", user, to_status=SubmissionStatus.DRAFT.value)
+    session.flush()
+    # values typed before the workflow existed become this submission's
+    dv = DataValue.__table__
+    session.execute(
+        sa.update(dv)
+        .where(
+            dv.c.organisation_id == organisation.id,
+            dv.c.period_id == period.id,
+            dv.c.submission_id.is_(None),
+        )
+        .values(submission_id=sub.id),
+        execution_options={"synchronize_session": False},
+    )
+    return sub
+
+
+def find(session: so.Session, org_code: str, period_code: str) -> Submission | None:
+    return session.scalar(
+        sa.select(Submission)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .join(ReportingPeriod, ReportingPeriod.id == Submission.period_id)
+        .where(Organisation.code == org_code, ReportingPeriod.code == period_code)
+    )
+
+
+# --- the grid ---------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    owed: OwedRow
+    value: DataValue | None
+    previous: DataValue | None
+    target: Any
+    flags: list[Finding] = field(default_factory=list)
+    errors: list[Message] = field(default_factory=list)
+    comments: int = 0
+
+    @property
+    def explanation(self) -> str | None:
+        return self.value.explanation if self.value is not None else None
+
+    @property
+    def needs_explanation(self) -> bool:
+        return any(f.state == FindingState.OPEN for f in self.flags) and not self.explanation
+
+    @property
+    def key(self) -> RowKey:
+        return self.owed.key
+
+
+@dataclass
+class GridIndicator:
+    indicator: Any
+    version: Any
+    rows: list[GridRow] = field(default_factory=list)
+
+
+@dataclass
+class GridOutcome:
+    code: str
+    name: dict
+    indicators: list[GridIndicator] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    submission: Submission
+    outcomes: list[GridOutcome]
+    rows: list[GridRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": len(self.rows),
+            "filled": sum(1 for r in self.rows if r.value is not None),
+            "errors": sum(1 for r in self.rows if r.errors),
+            "flags": sum(1 for r in self.rows if r.flags),
+            "explained": sum(1 for r in self.rows if r.flags and r.explanation),
+            "unexplained": sum(1 for r in self.rows if r.needs_explanation),
+        }
+
+
+def grid(session: so.Session, submission: Submission, *, locale: str | None = None) -> Grid:
+    """Everything the grid and the review page show, in a constant number of queries."""
+    owed = owed_rows(session, submission.organisation, submission.period)
+    indicator_ids = sorted({r.indicator.id for r in owed})
+    values = {
+        (v.indicator_id, v.province_id, v.disagg_key): v
+        for v in session.scalars(
+            sa.select(DataValue).where(
+                DataValue.organisation_id == submission.organisation_id,
+                DataValue.period_id == submission.period_id,
+            )
+        )
+    }
+    previous = quality.previous_values(session, submission, indicator_ids)
+    targets = quality.period_targets(session, submission.period, indicator_ids)
+    value_ids = [v.id for v in values.values()]
+    findings: dict[int, list[Finding]] = {}
+    if value_ids:
+        for f in session.scalars(
+            sa.select(Finding)
+            .where(
+                Finding.active,
+                sa.or_(
+                    Finding.submission_id == submission.id,
+                    sa.and_(
+                        Finding.kind == "crosscheck",
+                        Finding.period_id == submission.period_id,
+                    ),
+                ),
+            )
+            .options(so.joinedload(Finding.rule))
+        ):
+            ids = [f.value_id] if f.value_id else (f.detail or {}).get("values", [])
+            for vid in ids:
+                findings.setdefault(vid, []).append(f)
+    comment_counts = dict(
+        session.execute(
+            sa.select(ValueComment.value_id, sa.func.count())
+            .where(ValueComment.value_id.in_(value_ids or [0]))
+            .group_by(ValueComment.value_id)
+        ).all()
+    )
+    rows: list[GridRow] = []
+    outcomes: dict[str, GridOutcome] = {}
+    by_indicator: dict[int, GridIndicator] = {}
+    for o in owed:
+        value = values.get(o.key)
+        errors = []
+        if value is not None and value.error:
+            _fields, errors = validation.check_cell(
+                o.version.measure,
+                value=value.raw_value,
+                numerator=value.raw_numerator,
+                denominator=value.raw_denominator,
+                text=value.raw_value,
+                locale=locale,
+            )
+            if not errors:
+                errors = [Message("invalid", value.error)]
+        row = GridRow(
+            owed=o,
+            value=value,
+            previous=previous.get(o.key),
+            target=targets.get((o.indicator.id, o.province_id)) if o.is_total else None,
+            flags=findings.get(value.id, []) if value is not None else [],
+            errors=errors,
+            comments=comment_counts.get(value.id, 0) if value is not None else 0,
+        )
+        rows.append(row)
+        outcome = outcomes.get(o.outcome_code)
+        if outcome is None:
+            outcome = outcomes[o.outcome_code] = GridOutcome(o.outcome_code, o.outcome_name)
+        gi = by_indicator.get(o.indicator.id)
+        if gi is None:
+            gi = by_indicator[o.indicator.id] = GridIndicator(o.indicator, o.version)
+            outcome.indicators.append(gi)
+        gi.rows.append(row)
+    return Grid(submission, list(outcomes.values()), rows)
+
+
+# --- transitions ------------------------------------------------------------------
+
+
+def _require_reason(reason: str | None, message: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise TransitionError(message)
+    return text[:4000]
+
+
+def _set_values_status(
+    session, submission, status: str, *, snapshot: bool = False, only_reopened=False
+):
+    """Every value of the submission to ``status``, with one audit entry per change."""
+    dv = DataValue.__table__
+    cond = [dv.c.submission_id == submission.id]
+    if only_reopened:
+        cond.append(dv.c.reopened.is_(True))
+    rows = list(session.execute(sa.select(dv).where(*cond)))
+    now = utcnow()
+    changes = [dict(r._mapping) for r in rows if r.status != status or snapshot]
+    if not changes:
+        return 0
+    params = []
+    audit_rows = []
+    for r in changes:
+        p = {
+            "b_id": r["id"],
+            "b_status": status,
+            "b_updated": now,
+            "b_reopened": False if snapshot else r["reopened"],
+            "b_approved": _snapshot(r) if snapshot else r["approved_value"],
+        }
+        params.append(p)
+        if r["status"] != status:
+            audit_rows.append(
+                _audit("update", r, field="status", old_value=r["status"], new_value=status)
+            )
+    session.execute(
+        sa.update(dv)
+        .where(dv.c.id == sa.bindparam("b_id"))
+        .values(
+            status=sa.bindparam("b_status"),
+            updated_dt=sa.bindparam("b_updated"),
+            reopened=sa.bindparam("b_reopened"),
+            approved_value=sa.bindparam("b_approved"),
+        ),
+        params,
+        execution_options={"synchronize_session": False},
+    )
+    audit.bulk_record(session.connection(), audit_rows)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, DataValue) and obj.submission_id == submission.id:
+            session.expire(obj)
+    return len(changes)
+
+
+def problems(session: so.Session, submission: Submission) -> list[dict]:
+    """What stops the submission: hard errors, unexplained warnings, nothing typed."""
+    g = grid(session, submission)
+    out = []
+    for row in g.rows:
+        where = {
+            "indicator": row.owed.indicator.code,
+            "province": row.owed.province.code if row.owed.province else None,
+            "disagg": row.owed.disagg_key,
+        }
+        for err in row.errors:
+            out.append({**where, "code": err.code, "message": err.text, "severity": "error"})
+        if (
+            row.flags
+            and not row.explanation
+            and any(f.state in (FindingState.OPEN,) for f in row.flags)
+        ):
+            msg = validation.explanation_needed()
+            out.append(
+                {
+                    **where,
+                    "code": msg.code,
+                    "message": msg.text,
+                    "severity": "error",
+                    "flags": [f.kind for f in row.flags],
+                }
+            )
+    if not any(r.value is not None and not r.errors for r in g.rows):
+        out.append(
+            {
+                "code": "empty",
+                "message": _("Type at least one value before you submit."),
+                "severity": "error",
+            }
+        )
+    return out
+
+
+def submit(session: so.Session, submission: Submission, *, user: Any) -> Submission:
+    if submission.status not in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED):
+        raise TransitionError(
+            _(
+                "The submission is %(status)s: only a draft or a returned submission can be sent.",
+                status=submission.status_enum.title.lower(),
+            )
+        )
+    refusal = _period_refusal(submission.period)
+    if refusal:
+        raise TransitionError(refusal)
+    found = problems(session, submission)
+    if found:
+        raise SubmissionError(found)
+    before = submission.status
+    with audit.reason(None):
+        submission.status = SubmissionStatus.SUBMITTED.value
+        submission.submitted_at = utcnow()
+        submission.submitted_by_id = getattr(user, "id", None)
+        _set_values_status(session, submission, ValueStatus.SUBMITTED.value)
+        late = submission.submitted_at.date() > submission.period.deadline
+        _event(
+            session, submission, "submitted", user, None, {"late": late}, before, submission.status
+        )
+        session.flush()
+    return submission
+
+
+def return_submission(
+    session: so.Session, submission: Submission, *, user: Any, reason: str
+) -> Submission:
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise TransitionError(
+            _(
+                "Only a submitted submission can be returned; this one is %(status)s.",
+                status=submission.status_enum.title.lower(),
+            )
+        )
+    reason = _require_reason(reason, _("Say why the submission is returned."))
+    with audit.reason(reason):
+        submission.status = SubmissionStatus.RETURNED.value
+        submission.return_reason = reason
+        submission.decided_at = utcnow()
+        submission.decided_by_id = getattr(user, "id", None)
+        _set_values_status(session, submission, ValueStatus.DRAFT.value)
+        _event(
+            session,
+            submission,
+            "returned",
+            user,
+            reason,
+            None,
+            SubmissionStatus.SUBMITTED.value,
+            submission.status,
+        )
+        session.flush()
+    _notify(session, submission, "returned", {"reason": reason})
+    return submission
+
+
+def approve(session: so.Session, submission: Submission, *, user: Any) -> Submission:
+    """Approve a submitted submission, or approve again the values a reviewer re-opened."""
+    dv = DataValue.__table__
+    if submission.status == SubmissionStatus.APPROVED:
+        reopened = session.scalar(
+            sa.select(sa.func.count()).where(dv.c.submission_id == submission.id, dv.c.reopened)
+        )
+        if not reopened:
+            raise TransitionError(_("The submission is already approved."))
+        bad = session.scalar(
+            sa.select(sa.func.count()).where(
+                dv.c.submission_id == submission.id, dv.c.reopened, dv.c.error.is_not(None)
+            )
+        )
+        if bad:
+            raise TransitionError(_("A re-opened value is still invalid: it cannot be approved."))
+        with audit.reason(None):
+            diff = changes_since_approval(session, submission)
+            _set_values_status(
+                session, submission, ValueStatus.APPROVED.value, snapshot=True, only_reopened=True
+            )
+            submission.decided_at = utcnow()
+            submission.decided_by_id = getattr(user, "id", None)
+            _event(
+                session,
+                submission,
+                "value_approved",
+                user,
+                None,
+                {"changes": diff},
+                SubmissionStatus.APPROVED.value,
+                SubmissionStatus.APPROVED.value,
+            )
+            session.flush()
+        _notify(session, submission, "approved", {"values": len(diff)})
+        return submission
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise TransitionError(
+            _(
+                "Only a submitted submission can be approved; this one is %(status)s.",
+                status=submission.status_enum.title.lower(),
+            )
+        )
+    with audit.reason(None):
+        submission.status = SubmissionStatus.APPROVED.value
+        submission.decided_at = utcnow()
+        submission.decided_by_id = getattr(user, "id", None)
+        submission.return_reason = None
+        _set_values_status(session, submission, ValueStatus.APPROVED.value, snapshot=True)
+        _event(
+            session,
+            submission,
+            "approved",
+            user,
+            None,
+            None,
+            SubmissionStatus.SUBMITTED.value,
+            submission.status,
+        )
+        session.flush()
+    _notify(session, submission, "approved", {})
+    return submission
+
+
+def reopen(session: so.Session, submission: Submission, *, user: Any, reason: str) -> Submission:
+    """An approved submission goes back to the partner (as returned), with a reason."""
+    if submission.status != SubmissionStatus.APPROVED:
+        raise TransitionError(_("Only an approved submission can be re-opened."))
+    if submission.period.status == PeriodStatus.LOCKED:
+        raise TransitionError(
+            _(
+                "Period %(period)s is locked: unlock it before re-opening.",
+                period=submission.period.code,
+            )
+        )
+    reason = _require_reason(reason, _("Say why the submission is re-opened."))
+    with audit.reason(reason):
+        submission.status = SubmissionStatus.RETURNED.value
+        submission.return_reason = reason
+        _set_values_status(session, submission, ValueStatus.DRAFT.value)
+        _event(
+            session,
+            submission,
+            "reopened",
+            user,
+            reason,
+            None,
+            SubmissionStatus.APPROVED.value,
+            submission.status,
+        )
+        session.flush()
+    _notify(session, submission, "returned", {"reason": reason, "reopened": True})
+    return submission
+
+
+def reopen_value(session: so.Session, value: DataValue, *, user: Any, reason: str) -> DataValue:
+    """Unlock one approved value (indicator × province × disaggregation) for correction."""
+    submission = session.get(Submission, value.submission_id) if value.submission_id else None
+    if submission is None or submission.status != SubmissionStatus.APPROVED:
+        raise TransitionError(_("Only a value of an approved submission can be re-opened."))
+    if value.status != ValueStatus.APPROVED or value.reopened:
+        raise TransitionError(_("This value is already open for correction."))
+    if submission.period.status == PeriodStatus.LOCKED:
+        raise TransitionError(
+            _(
+                "Period %(period)s is locked: unlock it before re-opening.",
+                period=submission.period.code,
+            )
+        )
+    reason = _require_reason(reason, _("Say why the value is re-opened."))
+    with audit.reason(reason):
+        value.reopened = True
+        value.status = ValueStatus.DRAFT.value
+        if value.approved_value is None:
+            value.approved_value = value.snapshot()
+        submission.updated_dt = utcnow()
+        _event(
+            session,
+            submission,
+            "value_reopened",
+            user,
+            reason,
+            {
+                "value_id": value.id,
+                "indicator": value.indicator.code,
+                "province": value.province.code if value.province else None,
+                "disagg": value.disagg_key,
+            },
+            SubmissionStatus.APPROVED.value,
+            SubmissionStatus.APPROVED.value,
+        )
+        session.flush()
+    _notify(session, submission, "returned", {"reason": reason, "value_id": value.id})
+    return value
+
+
+def changes_since_approval(session: so.Session, submission: Submission) -> list[dict]:
+    """Values re-opened or changed since approval: indicator, province, option, before, now."""
+    out = []
+    for v in session.scalars(
+        sa.select(DataValue)
+        .where(DataValue.submission_id == submission.id, DataValue.approved_value.is_not(None))
+        .options(so.joinedload(DataValue.indicator), so.joinedload(DataValue.province))
+    ):
+        now = v.snapshot()
+        if v.reopened or v.approved_value != now:
+            out.append(
+                {
+                    "value_id": v.id,
+                    "indicator": v.indicator.code,
+                    "province": v.province.code if v.province else None,
+                    "disagg": v.disagg_key,
+                    "before": v.approved_value,
+                    "now": now,
+                    "reopened": v.reopened,
+                }
+            )
+    return out
+
+
+def _notify(session, submission, kind, detail):
+    from indicators.services import notifications
+
+    notifications.notify_organisation(session, submission, kind, detail)
+
+
+# --- comments and evidence --------------------------------------------------------
+
+
+def add_comment(session: so.Session, value: DataValue, *, user: Any, body: str) -> ValueComment:
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError(_("Type a comment."), "body")
+    if len(text) > 4000:
+        raise ValidationError(_("A comment is at most 4000 characters."), "body")
+    comment = ValueComment(value_id=value.id, user_id=getattr(user, "id", None), body=text)
+    session.add(comment)
+    session.flush()
+    if value.submission_id:
+        submission = session.get(Submission, value.submission_id)
+        from indicators.services import notifications
+
+        notifications.notify_comment(session, submission, value, comment, user)
+    return comment
+
+
+EVIDENCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+_MAGIC = {
+    ".pdf": [b"%PDF"],
+    ".png": [b"\x89PNG"],
+    ".jpg": [b"\xff\xd8\xff"],
+    ".jpeg": [b"\xff\xd8\xff"],
+    ".gif": [b"GIF8"],
+    ".webp": [b"RIFF"],
+    ".docx": [b"PK\x03\x04"],
+    ".xlsx": [b"PK\x03\x04"],
+    ".pptx": [b"PK\x03\x04"],
+    ".odt": [b"PK\x03\x04"],
+    ".ods": [b"PK\x03\x04"],
+    ".doc": [b"\xd0\xcf\x11\xe0"],
+    ".xls": [b"\xd0\xcf\x11\xe0"],
+    ".ppt": [b"\xd0\xcf\x11\xe0"],
+}
+
+
+def sanitise_filename(name: str) -> str:
+    """A file name safe to show and to offer for download: no path, no control chars."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
+    name = re.sub(r"\s+", " ", name)
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:140] + dot + ext[:9]) if dot else name[:150]
+    return name or "file"
+
+
+def evidence_root(instance_path: str | Path) -> Path:
+    return Path(instance_path) / "evidence"
+
+
+def evidence_path(evidence: Evidence, instance_path: str | Path | None = None) -> Path:
+    if instance_path is None:
+        from flask import current_app
+
+        instance_path = current_app.instance_path
+    return evidence_root(instance_path) / str(evidence.submission_id) / evidence.stored_name
+
+
+def add_evidence(
+    session: so.Session,
+    submission: Submission,
+    *,
+    user: Any,
+    filename: str,
+    stream: IO[bytes],
+    content_type: str | None = None,
+    instance_path: str | Path | None = None,
+    max_bytes: int = MAX_EVIDENCE_BYTES,
+) -> Evidence:
+    name = sanitise_filename(filename)
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("Files of this type cannot be attached. Attach PDF, images or office files."), "file"
+        )
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024)), "file"
+        )
+    if not data:
+        raise ValidationError(_("The file is empty."), "file")
+    magic = _MAGIC.get(ext)
+    if magic and not any(data.startswith(m) for m in magic):
+        raise ValidationError(
+            _("The file's content does not match its type (%(ext)s).", ext=ext), "file"
+        )
+    stored = secrets.token_hex(16) + ext
+    evidence = Evidence(
+        submission_id=submission.id,
+        original_name=name,
+        stored_name=stored,
+        content_type=EVIDENCE_TYPES[ext],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=getattr(user, "id", None),
+    )
+    session.add(evidence)
+    session.flush()
+    path = evidence_path(evidence, instance_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return evidence
+
+
+def delete_evidence(
+    session: so.Session,
+    evidence: Evidence,
+    *,
+    user: Any = None,
+    instance_path: str | Path | None = None,
+) -> None:
+    path = evidence_path(evidence, instance_path)
+    session.delete(evidence)
+    session.flush()
+    path.unlink(missing_ok=True)
