@@ -178,9 +178,7 @@ class Catalogue:
         ao = ensure(session, "attributeOptionCombo", [str(o.id) for o in orgs])
         ds = ensure(session, "dataSet", list(PERIOD_TYPES))
 
-        self.elements = [
-            Element(de[key], code, ind, part) for key, ind, part, code in element_keys
-        ]
+        self.elements = [Element(de[key], code, ind, part) for key, ind, part, code in element_keys]
         self.combos = [Combo(DEFAULT_UID, DEFAULT_CODE, "", combo_names[""])] + [
             Combo(co[key], key, key, names) for key, names in combo_names.items() if key
         ]
@@ -188,9 +186,7 @@ class Catalogue:
             Unit(ou[str(p.id)], p.code, p, {"en": p.name_en, "km": p.name_km}) for p in provinces
         ]
         self.orgs = [Org(ao[str(o.id)], o.code, o) for o in orgs]
-        self.datasets = [
-            DataSet(ds[f], f"LEAP_{f.upper()}", f) for f in PERIOD_TYPES
-        ]
+        self.datasets = [DataSet(ds[f], f"LEAP_{f.upper()}", f) for f in PERIOD_TYPES]
         by_freq = {d.frequency: d for d in self.datasets}
         for element in self.elements:
             if element.version is not None and element.indicator.status == "active":
