@@ -348,6 +348,19 @@ def run(
                 )
                 summary.ignored += len(cell.indexes)
                 continue
+            if not fraction:  # each value was checked on its own already
+                inputs.append(
+                    subs.CellInput(
+                        key[0],
+                        key[1],
+                        key[2],
+                        value=cell.value,
+                        text=cell.value if version.measure == "text" else None,
+                        comment=cell.comment,
+                    )
+                )
+                index_of[key] = cell.indexes
+                continue
             fields, errors = check_cell(
                 version.measure,
                 value=cell.value,
@@ -388,6 +401,7 @@ def run(
         if not inputs:
             continue
         try:
+            # numbers in a payload are machine-written: read them the English way
             result = subs.save(
                 session,
                 submission,
@@ -395,45 +409,31 @@ def run(
                 user=user,
                 expected_version=None,
                 source="api",
-                dry_run=True,
-                locale=locale,
+                dry_run=opts.dry_run,
+                locale="en",
             )
         except subs.SaveRefused as err:
             for idx in index_of.values():
                 summary.conflict(idx, period_code, err.message, "E7640", "period")
                 summary.ignored += len(idx)
             continue
-        clean: list[subs.CellInput] = []
+        outcomes = result.by_key
         for cell_input in inputs:
-            outcome = result.by_key[cell_input.key]
+            outcome = outcomes[cell_input.key]
             idx = index_of[cell_input.key]
             if outcome.status in ("refused", "invalid"):
                 message = "; ".join(e.text for e in outcome.errors) or outcome.status
                 code = "E7644" if any(e.code == "approved" for e in outcome.errors) else "E7617"
                 summary.conflict(idx, _ident(cat, cell_input), message, code, "dataValue")
                 summary.ignored += len(idx)
-                continue
-            if outcome.status == "unchanged":
+            elif outcome.status == "unchanged":
                 summary.ignored += len(idx)
-                continue
-            if outcome.new is None:
+            elif outcome.new is None:
                 summary.deleted += len(idx)
             elif outcome.status == "new":
                 summary.imported += len(idx)
             else:
                 summary.updated += len(idx)
-            clean.append(cell_input)
-        if clean and not opts.dry_run:
-            subs.save(
-                session,
-                submission,
-                clean,
-                user=user,
-                expected_version=None,
-                source="api",
-                dry_run=False,
-                locale=locale,
-            )
     if opts.atomic_all and summary.conflicts:
         summary.ignored += summary.imported + summary.updated + summary.deleted
         summary.imported = summary.updated = summary.deleted = 0
