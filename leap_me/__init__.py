@@ -92,6 +92,7 @@ def _load_models() -> None:
     import leap_me.audit  # noqa: F401
     import leap_me.auth.audit_labels  # noqa: F401
     import leap_me.auth.models  # noqa: F401
+    import leap_me.exchange.models  # noqa: F401
 
     for domain in DOMAINS:
         importlib.import_module(f"{domain}.models")
@@ -117,6 +118,12 @@ def register_blueprints(app: Flask) -> None:
         pages.append(importlib.import_module(f"{domain}.views").bp)
         if domain_api := _optional(f"{domain}.api"):
             apis.append(domain_api.bp)
+    from leap_me.exchange import api as exchange_api
+    from leap_me.exchange.dhis2 import values as _dhis2_values  # noqa: F401 (its routes)
+    from leap_me.exchange.dhis2 import web as dhis2_web
+
+    apis.append(exchange_api.bp)
+    pages.append(dhis2_web.bp)
     for bp in pages:
         app.register_blueprint(bp)
     api.register_api(app, *apis)

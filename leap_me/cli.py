@@ -232,7 +232,10 @@ def run_command(ctx, host: str, port: int, workers: int, setup: bool, debug: boo
 
 
 def register(app: Flask) -> None:
+    from leap_me.exchange.cli import export_group
+
     for cmd in (
+        export_group,
         seed_command,
         demo_accounts_command,
         users_group,

@@ -37,6 +37,7 @@ field has is an error, never a silent rounding.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -93,9 +94,13 @@ def _locale_name(locale: Any) -> str:
 
 def symbols(locale: Any = None) -> tuple[str, str]:
     """(thousands separator, decimal mark) of the language, as Babel (CLDR) gives them."""
+    return _symbols(_locale_name(locale))
+
+
+@functools.lru_cache(maxsize=32)
+def _symbols(name: str) -> tuple[str, str]:
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
-    name = _locale_name(locale)
     try:
         return get_group_symbol(name), get_decimal_symbol(name)
     except Exception:  # an unknown locale: the English convention

@@ -114,6 +114,7 @@ API: dict[str, tuple[str, set[str]]] = {
     ),
     "indicators_api.completeness_api": ("/api/v1/completeness?period=2026Q4", ALL - {"partner"}),
     "reports_api.variance": ("/api/v1/variance?period=2026Q2&span=plan", ALL),
+    "exchange_api.iati_activities": ("/api/v1/iati/activities.xml", BUDGET_READERS),
 }
 
 # Every API POST: (url, JSON body, roles allowed), called with a bearer token. Allowed
@@ -135,6 +136,42 @@ API_ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
         {"reviewer"},
     ),
 }
+#: The DHIS2 Web API (its own paths and error shape): endpoint → (method, url, roles
+#: that get past the role check). Readers of data values are every role (scoped inside);
+#: only partners write. Anonymous callers get DHIS2's 401.
+_DHIS2_GET = {
+    "system_info": "system/info",
+    "me": "me",
+    "data_elements": "dataElements",
+    "category_option_combos": "categoryOptionCombos",
+    "organisation_units": "organisationUnits",
+    "data_sets": "dataSets",
+    "period_types": "periodTypes",
+    "get_data_value_sets": "dataValueSets?period=2026Q4&orgUnit=KH",
+    "get_data_value_sets_json": "dataValueSets.json?period=2026Q4&orgUnit=KH",
+    "get_data_value_sets_csv": "dataValueSets.csv?period=2026Q4&orgUnit=KH",
+    "get_data_value": "dataValues?de=AHTJP-09&pe=2026Q4&ou=KH-17",
+}
+DHIS2: dict[str, tuple[str, str, set[str]]] = {}
+for _name, _path in _DHIS2_GET.items():
+    DHIS2[f"dhis2.{_name}"] = ("GET", f"/api/{_path}", ALL)
+    DHIS2[f"dhis2.{_name}_versioned"] = ("GET", f"/api/40/{_path}", ALL)
+DHIS2["dhis2.get_data_value_sets_v1"] = (
+    "GET",
+    "/api/v1/dataValueSets?period=2026Q4&orgUnit=KH",
+    ALL,
+)
+for _name, _method, _path in (
+    ("post_data_value_sets", "POST", "dataValueSets"),
+    ("post_data_value", "POST", "dataValues?de=X&pe=2026Q4&ou=KH&value=1"),
+    ("delete_data_value", "DELETE", "dataValues?de=X&pe=2026Q4&ou=KH"),
+):
+    DHIS2[f"dhis2.{_name}"] = (_method, f"/api/{_path}", {"partner"})
+    DHIS2[f"dhis2.{_name}_versioned"] = (_method, f"/api/40/{_path}", {"partner"})
+DHIS2["dhis2.post_data_value_sets_v1"] = ("POST", "/api/v1/dataValueSets", {"partner"})
+
+#: API routes whose successful reply is a file, not JSON (errors are still JSON).
+NOT_JSON = {"exchange_api.iati_activities"}
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
 # (200, 302, 400 or 404 for a missing record); others get 403; anonymous the sign-in page.
@@ -258,6 +295,7 @@ DOMAIN_SEEDS = {
     "indicators": ("disaggregations", "indicators", "periods"),
     "budget": ("budget",),
     "reports": ("disaggregations", "indicators", "periods"),
+    "exchange": ("disaggregations", "indicators", "periods", "budget"),
 }
 
 
@@ -334,6 +372,8 @@ def url_of(endpoint: str) -> str:
 def test_every_route_is_in_the_matrix(app):
     missing = []
     for rule in app.url_map.iter_rules():
+        if rule.endpoint in DHIS2:
+            continue
         listed = rule.endpoint in PUBLIC or rule.endpoint in PAGES or rule.endpoint in API
         if "GET" in rule.methods and not listed:
             missing.append(f"GET {rule.endpoint} {rule.rule}")
@@ -374,7 +414,7 @@ def test_api_access(app, client, api_token, endpoint, role):
     response = client.get(url, headers=headers)
     expected = 401 if role == "anonymous" else (200 if role in allowed else 403)
     assert response.status_code == expected
-    assert response.is_json
+    assert response.is_json or (expected == 200 and endpoint in NOT_JSON)
     if expected != 200:
         assert set(response.json["error"]) == {"code", "message", "details"}
 
@@ -410,3 +450,17 @@ def test_api_actions_check_the_role(app, client, api_token, endpoint, role):
     else:
         assert response.status_code == 403
         assert set(response.json["error"]) == {"code", "message", "details"}
+@pytest.mark.parametrize("endpoint", sorted(DHIS2))
+def test_dhis2_access(app, client, api_token, endpoint, role):
+    method, url, allowed = DHIS2[endpoint]
+    headers = {} if role == "anonymous" else {"Authorization": f"ApiToken {api_token(role)}"}
+    response = client.open(url, method=method, headers=headers, json={"dataValues": []})
+    assert response.is_json or response.status_code in (200, 201, 204)
+    if role == "anonymous":
+        assert response.status_code == 401
+        assert response.json["httpStatusCode"] == 401
+    elif role in allowed:
+        assert response.status_code not in (401, 403, 500), response.status_code
+    else:
+        assert response.status_code == 403
+        assert response.json["status"] == "ERROR"

@@ -508,10 +508,13 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     audit.bulk_record(session.connection(), audit_rows)
     # the stale values in the identity map must not hide what was just written
     for obj in list(session.identity_map.values()):
+        # read the loaded state, never the attribute: an expired object whose row was
+        # just deleted would be refreshed, and fail
+        state = sa.inspect(obj).dict if isinstance(obj, DataValue) else None
         if (
-            isinstance(obj, DataValue)
-            and obj.organisation_id == submission.organisation_id
-            and obj.period_id == submission.period_id
+            state is not None
+            and state.get("organisation_id") == submission.organisation_id
+            and state.get("period_id") == submission.period_id
         ):
             session.expire(obj)
     counts = result.counts

@@ -1,0 +1,197 @@
+"""Posting 100,000 values in one dataValueSet, against a bare SQLAlchemy Core bulk insert
+of the same rows into the same table on the same database (the floor).
+
+Goal (issue 11): at most 3× the floor, peak memory under 500 MB. Printed: the ratio, the
+values per second and the peak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from benchmarks.common import Result, compare, in_subprocess, ratio_result
+
+PROVINCES = 25
+
+
+def _build(quick: bool):
+    import sqlalchemy as sa
+
+    from indicators.models import (
+        DataValue,
+        DisaggCategory,
+        DisaggOption,
+        Indicator,
+        IndicatorVersion,
+        ReportingPeriod,
+    )
+    from leap_me import create_app, seeding
+    from leap_me.auth.models import User
+    from leap_me.auth.services import create_token
+    from leap_me.extensions import db
+    from stakeholders.models import Organisation, Province
+
+    n_ind, n_opt = (8, 24) if quick else (40, 99)  # (1 + options) × 25 × indicators values
+    tmp = tempfile.mkdtemp()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{tmp}/bench.sqlite",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "DHIS2_MAX_BODY_MB": 256,
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
+        provinces = list(db.session.scalars(sa.select(Province).order_by(Province.code)))
+        org = Organisation(code="BENCH", name_en="Bench unit", name_km="ឯកតា", type="ngo")
+        org.provinces = provinces[:PROVINCES]
+        cat = DisaggCategory(code="grp", name_en="Group", name_km="ក្រុម")
+        cat.options = [
+            DisaggOption(code=f"g{i:03d}", name_en=f"G{i}", name_km=f"ក{i}", position=i)
+            for i in range(n_opt)
+        ]
+        db.session.add_all([org, cat])
+        for i in range(n_ind):
+            ind = Indicator(code=f"B-{i:03d}", result_key="G")
+            version = IndicatorVersion(
+                indicator=ind,
+                name_en=f"Bench {i}",
+                name_km="សូចនាករ",
+                measure="number",
+                frequency="quarterly",
+                by_province=True,
+            )
+            version.categories = [cat]
+            ind.current_version = version
+            ind.reporters = [org]
+            db.session.add(ind)
+        db.session.add(
+            ReportingPeriod(
+                code="2026Q4",
+                frequency="quarterly",
+                year=2026,
+                start_date=date(2026, 10, 1),
+                end_date=date(2026, 12, 31),
+                deadline=date(2027, 1, 31),
+                status="open",
+            )
+        )
+        user = User(username="bench-partner", role="partner", organisation=org)
+        user.password_hash = "!"  # noqa: S105 (no password: it signs in with a token)
+        db.session.add(user)
+        db.session.flush()
+        _t, token = create_token(db.session, user, "bench")
+        db.session.commit()
+        values = [
+            {
+                "dataElement": f"B-{i:03d}",
+                "period": "2026Q4",
+                "orgUnit": p.code,
+                "categoryOptionCombo": key,
+                "value": str((i * 7 + j) % 97),
+            }
+            for i in range(n_ind)
+            for p in provinces[:PROVINCES]
+            for j, key in enumerate(["default"] + [f"grp:g{k:03d}" for k in range(n_opt)])
+        ]
+        body = json.dumps({"dataValues": values}).encode()
+        org_id = org.id
+        ids = {
+            "ind": {
+                f"B-{i:03d}": db.session.scalar(
+                    sa.select(Indicator.id).where(Indicator.code == f"B-{i:03d}")
+                )
+                for i in range(n_ind)
+            },
+            "ver": {},
+            "prov": {p.code: p.id for p in provinces},
+            "period": db.session.scalar(sa.select(ReportingPeriod.id)),
+        }
+        for code, ind_id in ids["ind"].items():
+            ids["ver"][code] = db.session.scalar(
+                sa.select(IndicatorVersion.id).where(IndicatorVersion.indicator_id == ind_id)
+            )
+        del DataValue
+    return app, token, body, values, org_id, ids
+
+
+def run(quick: bool = False) -> list[Result]:
+    import sqlalchemy as sa
+
+    from indicators.models import DataValue, Submission, SubmissionEvent
+    from leap_me.extensions import db
+
+    app, token, body, values, org_id, ids = _build(quick)
+    url = (
+        "/api/dataValueSets?dataElementIdScheme=CODE&orgUnitIdScheme=CODE"
+        "&categoryOptionComboIdScheme=CODE"
+    )
+    headers = {"Authorization": f"ApiToken {token}", "Content-Type": "application/json"}
+
+    def post():
+        with app.test_client() as client:
+            r = client.post(url, data=body, headers=headers)
+            assert r.status_code == 200, r.get_data(as_text=True)[:500]
+            assert r.json["response"]["importCount"]["imported"] == len(values)
+
+    now = sa.func.current_timestamp()
+    rows = [
+        {
+            "indicator_id": ids["ind"][v["dataElement"]],
+            "version_id": ids["ver"][v["dataElement"]],
+            "period_id": ids["period"],
+            "organisation_id": org_id,
+            "province_id": ids["prov"][v["orgUnit"]],
+            "disagg_key": "" if v["categoryOptionCombo"] == "default" else v["categoryOptionCombo"],
+            "value": v["value"],
+            "status": "draft",
+            "comment": "",
+        }
+        for v in values
+    ]
+
+    def bare_insert():
+        with app.app_context():
+            db.session.execute(
+                sa.insert(DataValue.__table__).values(created_dt=now, updated_dt=now), rows
+            )
+            db.session.commit()
+
+    def empty():
+        with app.app_context():
+            db.session.execute(sa.delete(DataValue.__table__))
+            db.session.execute(sa.delete(SubmissionEvent.__table__))
+            db.session.execute(sa.delete(Submission.__table__))
+            db.session.commit()
+
+    work, floor = compare(post, bare_insert, repeats=2 if quick else 3, before_each=empty)
+    empty()
+    _none, peak = in_subprocess(post)
+    n = len(values)
+    return [
+        ratio_result(
+            f"DHIS2 dataValueSet post, {n:,} values vs bare Core insert",
+            work,
+            floor,
+            3.0,
+            values_per_s=f"{n / work.min:,.0f}",
+            peak_mb=f"{peak:,.0f}",
+        ),
+        Result(f"DHIS2 dataValueSet post, {n:,} values: peak memory (MB)", peak, 1, 500, "MB"),
+    ]
+
+
+if __name__ == "__main__":
+    import sys
+
+    from benchmarks.common import print_results
+
+    sys.exit(0 if print_results(run(quick="--quick" in sys.argv)) else 1)

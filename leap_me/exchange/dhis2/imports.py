@@ -1,0 +1,457 @@
+"""dataValueSet import: DHIS2's rules on top of the submission service.
+
+Each value goes through :func:`indicators.services.submissions.save` exactly as a grid cell
+does, and lands in the organisation's draft for that period. DHIS2's behaviour is kept:
+a value that cannot be taken (unknown identifier, a period that is not open, an approved
+value, a row the organisation does not owe, a value of the wrong type) is one conflict
+with its index, and the rest is still imported, unless ``atomicMode=ALL`` asks for all or
+nothing. ``dryRun=true`` gives the same summary and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import orm as so
+
+from leap_me.exchange.dhis2.ids import Catalogue
+from leap_me.exchange.dhis2.payloads import Incoming
+
+STRATEGIES = ("CREATE", "UPDATE", "CREATE_AND_UPDATE", "DELETE")
+SCHEMES = ("UID", "CODE")
+TRUE = {"true", "t", "1", "yes", "y"}
+FALSE = {"false", "f", "0", "no", "n"}
+
+
+@dataclass
+class Options:
+    dry_run: bool = False
+    strategy: str = "CREATE_AND_UPDATE"
+    atomic_all: bool = False
+    data_element_scheme: str = "UID"
+    org_unit_scheme: str = "UID"
+    coc_scheme: str = "UID"
+    aoc_scheme: str = "UID"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "idSchemes": {
+                "dataElementIdScheme": {"type": self.data_element_scheme},
+                "orgUnitIdScheme": {"type": self.org_unit_scheme},
+                "categoryOptionComboIdScheme": {"type": self.coc_scheme},
+                "attributeOptionComboIdScheme": {"type": self.aoc_scheme},
+            },
+            "dryRun": self.dry_run,
+            "async": False,
+            "importStrategy": self.strategy,
+            "mergeMode": "REPLACE",
+            "reportMode": "FULL",
+            "skipExistingCheck": False,
+            "sharing": False,
+            "skipNotifications": False,
+            "skipAudit": False,
+            "datasetAllowsPeriods": False,
+            "strictPeriods": False,
+            "strictDataElements": False,
+            "strictCategoryOptionCombos": False,
+            "strictAttributeOptionCombos": False,
+            "strictOrganisationUnits": False,
+            "strictDataSetApproval": False,
+            "strictDataSetLocking": False,
+            "strictDataSetInputPeriods": False,
+            "requireCategoryOptionCombo": False,
+            "requireAttributeOptionCombo": False,
+            "skipPatternValidation": False,
+            "ignoreEmptyCollection": False,
+            "force": False,
+            "firstRowIsHeader": True,
+            "skipLastUpdated": False,
+            "mergeDataValues": False,
+            "skipCache": False,
+        }
+
+
+@dataclass
+class Summary:
+    options: Options
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    deleted: int = 0
+    conflicts: list[dict] = field(default_factory=list)
+    rejected: set[int] = field(default_factory=set)
+
+    def conflict(self, index: int | list[int], obj: str, value: str, code: str, prop: str):
+        indexes = index if isinstance(index, list) else [index]
+        self.conflicts.append(
+            {
+                "object": obj,
+                "objects": {prop: obj},
+                "value": value,
+                "errorCode": code,
+                "property": prop,
+                "indexes": indexes,
+            }
+        )
+        self.rejected.update(indexes)
+
+    @property
+    def status(self) -> str:
+        """SUCCESS without conflicts; WARNING when some values went in despite them;
+        ERROR when conflicts kept everything out."""
+        if not self.conflicts:
+            return "SUCCESS"
+        return "WARNING" if self.imported + self.updated + self.deleted else "ERROR"
+
+    def as_json(self) -> dict[str, Any]:
+        ok = not self.conflicts
+        if ok:
+            description = "Import process completed successfully"
+        else:
+            description = "Import process completed with conflicts"
+        response = {
+            "responseType": "ImportSummary",
+            "status": self.status,
+            "importOptions": self.options.as_json(),
+            "description": description,
+            "importCount": {
+                "imported": self.imported,
+                "updated": self.updated,
+                "ignored": self.ignored,
+                "deleted": self.deleted,
+            },
+            "conflicts": self.conflicts,
+            "rejectedIndexes": sorted(self.rejected),
+            "dataSetComplete": "false",
+        }
+        return {
+            "httpStatus": "OK" if ok else "Conflict",
+            "httpStatusCode": 200 if ok else 409,
+            "status": "OK" if ok else self.status,
+            "message": "Import was successful."
+            if ok
+            else "One more conflicts encountered, please check import summary.",
+            "response": response,
+        }
+
+
+@dataclass
+class _Cell:
+    """One target row (indicator × province × disaggregation) being built from values."""
+
+    indicator: Any
+    province_id: int | None
+    disagg_key: str
+    indexes: list[int] = field(default_factory=list)
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    comment: str | None = None
+    delete: bool = False
+
+
+def _resolve_combo(cat: Catalogue, inc: Incoming, opts: Options, element) -> tuple[Any, str]:
+    if inc.categories:
+        key = "|".join(f"{c}:{o}" for c, o in sorted(inc.categories.items()))
+        combo = cat.combo_of(key)
+        return combo, key
+    ident = inc.category_option_combo
+    if not ident:
+        return cat.combo_of(""), ""
+    combo = cat.find("categoryOptionCombo", opts.coc_scheme, ident)
+    if combo is None and opts.coc_scheme == "UID":
+        combo = cat.find("categoryOptionCombo", "CODE", ident) if ident == "default" else None
+    return combo, ident
+
+
+def _typed_value(element, raw: str | None) -> str | None:
+    """DHIS2 booleans (true/True/t/1, false/f/0) become our yes/no; others as sent."""
+    if raw is None:
+        return None
+    if element.version.measure == "yesno" and element.part is None:
+        low = raw.strip().lower()
+        if low in TRUE:
+            return "1"
+        if low in FALSE:
+            return "0"
+    return raw
+
+
+def run(
+    session: so.Session,
+    user: Any,
+    rows: list[Incoming],
+    opts: Options,
+    locale: str = "en",
+) -> Summary:
+    """Import ``rows`` for ``user`` (a partner: its own organisation's drafts)."""
+    from indicators.models import ReportingPeriod
+    from indicators.services import submissions as subs
+    from indicators.services.validation import check_cell
+
+    summary = Summary(opts)
+    cat = Catalogue(session)
+    org = user.organisation
+    own = cat.org_of(org.id) if org is not None else None
+    periods = {
+        p.code: p
+        for p in session.scalars(
+            sa.select(ReportingPeriod).where(
+                ReportingPeriod.code.in_({r.period for r in rows if r.period})
+            )
+        )
+    }
+    # (period code) -> {(indicator id, province id, disagg key): _Cell}
+    cells: dict[str, dict[tuple, _Cell]] = defaultdict(dict)
+    for inc in rows:
+        element = cat.find("dataElement", opts.data_element_scheme, inc.data_element)
+        if element is None:
+            summary.conflict(
+                inc.index,
+                inc.data_element or "",
+                _("Data element not found or not accessible"),
+                "E7610",
+                "dataElement",
+            )
+            continue
+        period = periods.get(inc.period or "")
+        if period is None:
+            summary.conflict(inc.index, inc.period or "", _("Period not valid"), "E7611", "period")
+            continue
+        unit = cat.find("orgUnit", opts.org_unit_scheme, inc.org_unit)
+        if unit is None:
+            summary.conflict(
+                inc.index,
+                inc.org_unit or "",
+                _("Organisation unit not found or not accessible"),
+                "E7612",
+                "orgUnit",
+            )
+            continue
+        combo, combo_ident = _resolve_combo(cat, inc, opts, element)
+        if combo is None:
+            summary.conflict(
+                inc.index,
+                combo_ident,
+                _("Category option combo not found or not accessible for writing data"),
+                "E7613",
+                "categoryOptionCombo",
+            )
+            continue
+        if inc.attribute_option_combo:
+            aoc = cat.find("attributeOptionCombo", opts.aoc_scheme, inc.attribute_option_combo)
+            if aoc is None and inc.attribute_option_combo in ("HllvX50cXC0", "default"):
+                aoc = own
+        else:
+            aoc = own
+        if aoc is None or own is None or aoc.organisation.id != own.organisation.id:
+            summary.conflict(
+                inc.index,
+                inc.attribute_option_combo or "",
+                _(
+                    "Attribute option combo not found or not accessible for writing data: "
+                    "you report for %(org)s only",
+                    org=own.code if own else "-",
+                ),
+                "E7615",
+                "attributeOptionCombo",
+            )
+            continue
+        if period.frequency != element.version.frequency:
+            summary.conflict(
+                inc.index,
+                inc.period or "",
+                _(
+                    "Period type of period %(period)s is not equal to the period type of "
+                    "data element %(code)s",
+                    period=inc.period,
+                    code=element.code,
+                ),
+                "E7641",
+                "period",
+            )
+            continue
+        delete = inc.deleted or opts.strategy == "DELETE"
+        raw = _typed_value(element, inc.value)
+        if not delete:
+            # each value on its own, as DHIS2 does: a bad one is a conflict of its own and
+            # never takes a good one of the same cell with it
+            measure = "number" if element.part else element.version.measure
+            fields, errors = check_cell(
+                measure, value=raw, text=raw if measure == "text" else None, locale="en"
+            )
+            if errors or fields is None:
+                message = "; ".join(e.text for e in errors) or _("A value is required")
+                summary.conflict(
+                    inc.index,
+                    inc.value or "",
+                    _(
+                        "Value must match data element's %(code)s type constraints: %(message)s",
+                        code=element.code,
+                        message=message,
+                    ),
+                    "E7619",
+                    "value",
+                )
+                continue
+        province_id = unit.province.id if unit.province is not None else None
+        key = (element.indicator.id, province_id, combo.key)
+        cell = cells[period.code].setdefault(key, _Cell(element.indicator, province_id, combo.key))
+        cell.indexes.append(inc.index)
+        cell.delete = cell.delete or delete
+        if element.part == "num":
+            cell.numerator = raw
+        elif element.part == "den":
+            cell.denominator = raw
+        else:
+            cell.value = raw
+        if inc.comment is not None:
+            cell.comment = inc.comment
+
+    for period_code, by_key in cells.items():
+        period = periods[period_code]
+        submission = subs.get_or_create(session, org, period, user)
+        stored = _stored(session, submission)
+        inputs: list[subs.CellInput] = []
+        index_of: dict[tuple, list[int]] = {}
+        for key, cell in by_key.items():
+            version = cell.indicator.current
+            fraction = version.measure in ("ratio", "percentage")
+            exists = key in stored
+            if cell.delete:
+                if not exists:
+                    summary.ignored += len(cell.indexes)
+                    continue
+                inputs.append(subs.CellInput(key[0], key[1], key[2], comment=""))
+                index_of[key] = cell.indexes
+                continue
+            if opts.strategy == "CREATE" and exists:
+                summary.ignored += len(cell.indexes)
+                continue
+            if opts.strategy == "UPDATE" and not exists:
+                summary.ignored += len(cell.indexes)
+                continue
+            if fraction and (cell.numerator is None or cell.denominator is None):
+                summary.conflict(
+                    cell.indexes,
+                    cell.indicator.code,
+                    _(
+                        "%(code)s is a ratio: send %(code)s.num and %(code)s.den together",
+                        code=cell.indicator.code,
+                    ),
+                    "E7618",
+                    "value",
+                )
+                summary.ignored += len(cell.indexes)
+                continue
+            if not fraction:  # each value was checked on its own already
+                inputs.append(
+                    subs.CellInput(
+                        key[0],
+                        key[1],
+                        key[2],
+                        value=cell.value,
+                        text=cell.value if version.measure == "text" else None,
+                        comment=cell.comment,
+                    )
+                )
+                index_of[key] = cell.indexes
+                continue
+            fields, errors = check_cell(
+                version.measure,
+                value=cell.value,
+                numerator=cell.numerator,
+                denominator=cell.denominator,
+                text=cell.value if version.measure == "text" else None,
+                locale="en",
+            )
+            if errors or fields is None:
+                message = "; ".join(e.text for e in errors) or _("A value is required")
+                shown = cell.value if not fraction else f"{cell.numerator}/{cell.denominator}"
+                summary.conflict(
+                    cell.indexes,
+                    shown or "",
+                    _(
+                        "Value must match data element's %(code)s type constraints: %(message)s",
+                        code=cell.indicator.code,
+                        message=message,
+                    ),
+                    "E7619",
+                    "value",
+                )
+                summary.ignored += len(cell.indexes)
+                continue
+            inputs.append(
+                subs.CellInput(
+                    key[0],
+                    key[1],
+                    key[2],
+                    value=cell.value if not fraction else None,
+                    numerator=cell.numerator,
+                    denominator=cell.denominator,
+                    text=cell.value if version.measure == "text" else None,
+                    comment=cell.comment,
+                )
+            )
+            index_of[key] = cell.indexes
+        if not inputs:
+            continue
+        try:
+            # numbers in a payload are machine-written: read them the English way
+            result = subs.save(
+                session,
+                submission,
+                inputs,
+                user=user,
+                expected_version=None,
+                source="api",
+                dry_run=opts.dry_run,
+                locale="en",
+            )
+        except subs.SaveRefused as err:
+            for idx in index_of.values():
+                summary.conflict(idx, period_code, err.message, "E7640", "period")
+                summary.ignored += len(idx)
+            continue
+        outcomes = result.by_key
+        for cell_input in inputs:
+            outcome = outcomes[cell_input.key]
+            idx = index_of[cell_input.key]
+            if outcome.status in ("refused", "invalid"):
+                message = "; ".join(e.text for e in outcome.errors) or outcome.status
+                code = "E7644" if any(e.code == "approved" for e in outcome.errors) else "E7617"
+                summary.conflict(idx, _ident(cat, cell_input), message, code, "dataValue")
+                summary.ignored += len(idx)
+            elif outcome.status == "unchanged":
+                summary.ignored += len(idx)
+            elif outcome.new is None:
+                summary.deleted += len(idx)
+            elif outcome.status == "new":
+                summary.imported += len(idx)
+            else:
+                summary.updated += len(idx)
+    if opts.atomic_all and summary.conflicts:
+        summary.ignored += summary.imported + summary.updated + summary.deleted
+        summary.imported = summary.updated = summary.deleted = 0
+    return summary
+
+
+def _ident(cat: Catalogue, cell: Any) -> str:
+    element = cat.element_of(cell.indicator_id, None) or cat.element_of(cell.indicator_id, "num")
+    return element.code if element else str(cell.indicator_id)
+
+
+def _stored(session: so.Session, submission: Any) -> set[tuple]:
+    from indicators.models import DataValue
+
+    rows = session.execute(
+        sa.select(DataValue.indicator_id, DataValue.province_id, DataValue.disagg_key).where(
+            DataValue.organisation_id == submission.organisation_id,
+            DataValue.period_id == submission.period_id,
+        )
+    )
+    return {tuple(r) for r in rows}
