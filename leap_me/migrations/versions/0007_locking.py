@@ -1,7 +1,7 @@
 """locking: version columns for optimistic locking; a scenario remembers its source
 
 Revision ID: 0007_locking
-Revises: 0004_budget
+Revises: 0006_sessions
 Create Date: 2026-12-01 10:30:00
 
 Every record edited through a form gets a ``row_version`` counter (leap_me.locking); rows
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_locking'
-down_revision = '0004_budget'
+down_revision = '0006_sessions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """submissions: submissions, events, comments, evidence, cross-check rules, findings, notifications
 
 Revision ID: 0008_submissions
-Revises: 0004_budget
+Revises: 0007_locking
 Create Date: 2026-12-01 10:05:25.088476
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_submissions'
-down_revision = '0004_budget'
+down_revision = '0007_locking'
 branch_labels = None
 depends_on = None
 

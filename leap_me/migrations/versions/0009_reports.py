@@ -1,7 +1,7 @@
 """reports: de-duplication adjustments, narratives, published reports
 
 Revision ID: 0009_reports
-Revises: 0004_budget
+Revises: 0008_submissions
 Create Date: 2026-12-01 10:07:12.876044
 
 Down revision 0004_budget: the coordinator re-chains it after the other branches'.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_reports'
-down_revision = '0004_budget'
+down_revision = '0008_submissions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """exchange: stable external identifiers (DHIS2 UIDs)
 
 Revision ID: 0010_dhis2
-Revises: 0004_budget
+Revises: 0009_reports
 Create Date: 2026-12-01 10:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_dhis2'
-down_revision = '0004_budget'
+down_revision = '0009_reports'
 branch_labels = None
 depends_on = None
 
