@@ -21,11 +21,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm as so
 
 from leap_me.audit import Audited
-from leap_me.db import Base, TimestampMixin
+from leap_me.db import Base, Money, TimestampMixin
 from leap_me.locking import Versioned
 from stakeholders.models import Organisation
 
-MONEY = sa.Numeric(16, 2)
+MONEY = Money()  # exact on SQLite too (leap_me.db.Money)
 SHARE = sa.Numeric(6, 4)
 RATE = sa.Numeric(12, 4)
 

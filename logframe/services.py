@@ -40,7 +40,7 @@ def result_options(
             Result.version_id == version.id, Result.level.in_([str(lv) for lv in levels])
         )
     ).all()
-    return sorted(rows, key=lambda r: [int(p) if p.isdigit() else 0 for p in r.code.split(".")])
+    return sorted(rows, key=lambda r: code_sort_key(r.code))
 
 
 def results_by_key(session: so.Session, keys: Iterable[str]) -> dict[str, Result]:
@@ -193,7 +193,7 @@ def flat_tree(results: Iterable[Result]) -> list[Node]:
 
 
 def code_sort_key(code: str) -> list[int]:
-    return [int(p) if p.isdigit() else 0 for p in code.split(".")] if code else []
+    return [int(p) if p.isascii() and p.isdigit() else 0 for p in code.split(".")] if code else []
 
 
 def seed_steps():

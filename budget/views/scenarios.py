@@ -28,7 +28,7 @@ from budget.views.common import (
     form_years,
     scenario_or_404,
 )
-from leap_me import audit
+from leap_me import audit, numbers
 from leap_me.auth.permissions import (
     can_edit_budget,
     roles_required,
@@ -76,19 +76,19 @@ def scenario(scenario_id: int):
     base = services.compute(db.session, approved, detail=False)
     data = services.compute(db.session, sc, detail=False)
     base_by_year = {r["year"]: r for r in base["years_rows"]}
-    exit_form = DonorExitForm()
+    exit_form = _donor_exit_form(data["years"])
     exit_form.source_id.choices = [
         (s["id"], coded_name(s["code"], s["name_en"], s["name_km"]))
         for s in data["sources"]
         if s["id"] is not None and not s["is_moi"]
     ]
-    exit_form.from_year.choices = [(y, str(y)) for y in data["years"]]
     # After a donor's exit the form keeps that donor and year (passed back in the address).
-    donor, year = request.args.get("donor", ""), request.args.get("from", "")
-    if donor.isascii() and donor.isdigit() and int(donor) in dict(exit_form.source_id.choices):
-        exit_form.source_id.data = int(donor)
-    if year.isascii() and year.isdigit() and int(year) in dict(exit_form.from_year.choices):
-        exit_form.from_year.data = int(year)
+    donor = numbers.query_int("donor", minimum=1)
+    year = numbers.query_int("from", minimum=1, maximum=9999)
+    if donor in dict(exit_form.source_id.choices):
+        exit_form.source_id.data = donor
+    if year in dict(exit_form.from_year.choices):
+        exit_form.from_year.data = year
     return render_template(
         "budget/scenario.html",
         sc=sc,
@@ -103,13 +103,24 @@ def scenario(scenario_id: int):
     )
 
 
+def _donor_exit_form(years: list[int]) -> DonorExitForm:
+    """The donor-exit form with the choices it offers, for the page and for the POST alike:
+    donors only (never the Ministry itself) and the plan's years."""
+    form = DonorExitForm()
+    form.source_id.choices = [
+        (s["id"], s["code"])
+        for s in services.sources(db.session)
+        if s["id"] is not None and not s["is_moi"]
+    ]
+    form.from_year.choices = [(y, str(y)) for y in years]
+    return form
+
+
 @bp.route("/scenarios/<int:scenario_id>/exit", methods=["POST"])
 @roles_required(*PLANNERS)
 def donor_exit(scenario_id: int):
     sc = scenario_or_404(scenario_id)
-    form = DonorExitForm()
-    form.source_id.choices = services.source_choices(db.session)
-    form.from_year.choices = [(y, str(y)) for y in form_years()]
+    form = _donor_exit_form(form_years())  # the same choices the page offers: no MoI
     if not form.validate_on_submit():
         flash(_("Choose a donor and a year."), "error")
         return redirect(url_for("budget.scenario", scenario_id=sc.id))

@@ -145,8 +145,10 @@ def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
             out += chunk
             if len(out) > limit:
                 raise WorkbookError(
-                    _("The workbook has a part larger than the limit of %(mb)d MB.",
-                      mb=max(1, limit // (1024 * 1024)))  # fmt: skip
+                    _(
+                        "The workbook has a part larger than the limit of %(mb)d MB.",
+                        mb=max(1, limit // (1024 * 1024)),
+                    )  # fmt: skip
                 )
     return bytes(out)
 
@@ -162,8 +164,10 @@ class _Budget:
         self.left -= n
         if self.left < 0:
             raise WorkbookError(
-                _("The workbook unpacks to more than %(mb)d MB, the limit.",
-                  mb=self.limits.max_uncompressed // (1024 * 1024))  # fmt: skip
+                _(
+                    "The workbook unpacks to more than %(mb)d MB, the limit.",
+                    mb=self.limits.max_uncompressed // (1024 * 1024),
+                )  # fmt: skip
             )
 
 
@@ -231,8 +235,11 @@ class _SheetScan:
             if self.cells > self.limits.max_cells:
                 raise _Stop(
                     WorkbookError(
-                        _("The sheet %(sheet)s has more than %(n)d cells, the limit.",
-                          sheet=self.sheet, n=self.limits.max_cells),  # fmt: skip
+                        _(
+                            "The sheet %(sheet)s has more than %(n)d cells, the limit.",
+                            sheet=self.sheet,
+                            n=self.limits.max_cells,
+                        ),  # fmt: skip
                         sheet=self.sheet,
                     )
                 )
@@ -298,8 +305,10 @@ def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget) -> None:
 def _scan_shared_strings(zf, info, limits: Limits, budget: _Budget) -> None:
     count = 0
     too_many = WorkbookError(
-        _("The workbook has more than %(n)d different texts, the limit.",
-          n=limits.max_shared_strings)  # fmt: skip
+        _(
+            "The workbook has more than %(n)d different texts, the limit.",
+            n=limits.max_shared_strings,
+        )  # fmt: skip
     )
 
     def start(name, attrs):
@@ -369,8 +378,10 @@ def check_workbook(data: bytes, limits: Limits | None = None) -> None:
         raise WorkbookError(_("The file is empty."))
     if len(data) > limits.max_bytes:
         raise WorkbookError(
-            _("The file is larger than the limit of %(mb)d MB.",
-              mb=limits.max_bytes // (1024 * 1024))  # fmt: skip
+            _(
+                "The file is larger than the limit of %(mb)d MB.",
+                mb=limits.max_bytes // (1024 * 1024),
+            )  # fmt: skip
         )
     if data.startswith(OLE2_MAGIC):
         raise WorkbookError(
@@ -400,8 +411,11 @@ def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         raise WorkbookError(
-            _("The workbook has %(n)d parts; at most %(max)d are accepted.", n=len(infos),
-              max=limits.max_entries)  # fmt: skip
+            _(
+                "The workbook has %(n)d parts; at most %(max)d are accepted.",
+                n=len(infos),
+                max=limits.max_entries,
+            )  # fmt: skip
         )
     names = {i.filename for i in infos}
     if "mimetype" in names:
@@ -416,8 +430,10 @@ def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_uncompressed:
         raise WorkbookError(
-            _("The workbook unpacks to more than %(mb)d MB, the limit.",
-              mb=limits.max_uncompressed // (1024 * 1024))  # fmt: skip
+            _(
+                "The workbook unpacks to more than %(mb)d MB, the limit.",
+                mb=limits.max_uncompressed // (1024 * 1024),
+            )  # fmt: skip
         )
     for i in infos:
         if i.file_size > limits.ratio_floor and i.file_size > limits.max_ratio * max(
@@ -453,9 +469,7 @@ def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
             _scan_shared_strings(zf, info, limits, budget)
 
 
-def read_sheet(
-    data: bytes, sheet: str, limits: Limits | None = None
-) -> list[list[Any]]:
+def read_sheet(data: bytes, sheet: str, limits: Limits | None = None) -> list[list[Any]]:
     """The rows of ``sheet`` (cells as python-calamine gives them), after the guard.
 
     Raises WorkbookError when the file is refused or has no such sheet."""

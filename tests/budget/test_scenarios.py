@@ -89,3 +89,25 @@ def test_discard_leaves_the_approved_schedule(db, tiny, login, client):
     assert db.session.scalar(sa.select(sa.func.count(PlannedAmount.id))) == before
     assert services.approved_schedule(db.session).id == tiny.id
     assert client.get(f"/budget/scenarios/{sc_id}").status_code == 404
+
+
+def test_hand_made_donor_exit_post_cannot_remove_the_ministry(db, tiny, login, client):
+    sc = services.create_scenario(db.session, "Hand-made POST")
+    db.session.commit()
+    moi = db.session.scalar(sa.text("SELECT id FROM organisation WHERE code = 'MOI'"))
+    count = sa.select(sa.func.count(PlannedAmount.id)).where(PlannedAmount.source_id == moi)
+    before = db.session.scalar(count)
+    login("planner")
+    r = client.post(
+        f"/budget/scenarios/{sc.id}/exit", data={"source_id": moi, "from_year": 2026}
+    )
+    assert r.status_code == 302
+    assert db.session.scalar(count) == before  # the Ministry is not a choice of the form
+    r = client.post(
+        f"/budget/scenarios/{sc.id}/exit", data={"source_id": _unicef(db), "from_year": 1999}
+    )
+    assert db.session.scalar(count) == before
+    r = client.post(
+        f"/budget/scenarios/{sc.id}/exit", data={"source_id": _unicef(db), "from_year": 2027}
+    )
+    assert r.status_code == 302
