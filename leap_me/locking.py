@@ -160,7 +160,8 @@ class Conflict:
 
 def submitted_token(form: Any = None) -> str:
     if form is not None and hasattr(form, FIELD):
-        return getattr(form, FIELD).data or ""
+        value = getattr(form, FIELD).data  # an int when a form was filled from its object
+        return "" if value in (None, "") else str(value)
     return (request.form.get(FIELD) or "")[:64]
 
 
