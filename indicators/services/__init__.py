@@ -241,12 +241,14 @@ def targets_for_api(session: so.Session, indicator_ids: list[int]) -> dict[int, 
 
 
 def seed_steps():
-    from indicators.services import seed
+    from indicators.services import demo, seed
 
     return [
         ("disaggregations", seed.seed_disaggregations),
         ("indicators", seed.seed_indicators),
         ("periods", seed.seed_periods),
+        ("crosschecks", demo.seed_crosschecks),
+        ("submissions", demo.seed_demo_submissions),
     ]
 
 

@@ -51,6 +51,9 @@ class Checked:
     crosschecks: list[tuple[CrossCheckRule, int | None, Decimal, Decimal, list]] = field(
         default_factory=list
     )
+    #: (rule id, province id) this submission's values take part in: only those of its
+    #: cross-check findings may be cleared by it.
+    evaluated: set[tuple[int, int | None]] = field(default_factory=set)
 
 
 def _series_history(
@@ -275,6 +278,9 @@ def _check_rules(session, submission, owed, valid, out: Checked) -> None:
             session, submission.period, rule, submission.organisation_id, valid, all_codes
         )
         for prov in set(left) & set(right):
+            if not mine.get(prov):
+                continue  # a province this submission takes no part in
+            out.evaluated.add((rule.id, prov))
             if not validation.crosscheck_broken(
                 left[prov], rule.op, right[prov], rule.tolerance_pct
             ):
@@ -317,7 +323,11 @@ def _value_key(kind: str, submission: Submission, key: RowKey) -> str:
 
 
 def _rule_key(rule: CrossCheckRule, period_id: int, prov: int | None) -> str:
-    return f"crosscheck|{rule.id}|{period_id}|{prov or 0}"
+    return _rule_key_ids(rule.id, period_id, prov)
+
+
+def _rule_key_ids(rule_id: int, period_id: int, prov: int | None) -> str:
+    return f"crosscheck|{rule_id}|{period_id}|{prov or 0}"
 
 
 def refresh(
@@ -454,7 +464,12 @@ def refresh(
                     "updated_at": now,
                 }
             )
-    gone = [r.id for k, r in existing.items() if k not in wanted and r.active]
+    evaluated_keys = {_rule_key_ids(rid, submission.period_id, p) for rid, p in checked.evaluated}
+    gone = [
+        r.id
+        for k, r in existing.items()
+        if k not in wanted and r.active and (not k.startswith("crosscheck|") or k in evaluated_keys)
+    ]
     # a cross-check of another province is not this submission's to clear
     if inserts:
         session.execute(sa.insert(ft), inserts)
