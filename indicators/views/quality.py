@@ -114,6 +114,7 @@ def quality():
         states=list(FindingState),
         trend=sc.trend_chart([(c, trend[c]) for c in order[-12:]], list(FindingState)),
         can_decide=sc.can_review(current_user),
+        finding_text=sc.finding_text,
         periods=list(
             db.session.scalars(
                 sa.select(ReportingPeriod.code)

@@ -27,9 +27,7 @@ def env(seeded, db):
             return db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
 
         def period(self, code="2026Q4"):
-            return db.session.scalar(
-                sa.select(ReportingPeriod).where(ReportingPeriod.code == code)
-            )
+            return db.session.scalar(sa.select(ReportingPeriod).where(ReportingPeriod.code == code))
 
         def sub(self, code="AHTJP-SRP"):
             db.session.expire_all()
@@ -211,9 +209,9 @@ def test_comment_thread_and_reopen_one_value(env, login, auth):
     from indicators.models.submissions import ValueComment
     from leap_me.extensions import db
 
-    assert db.session.scalar(
-        sa.select(sa.func.count()).where(ValueComment.value_id == value.id)
-    ) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(ValueComment.value_id == value.id)) == 1
+    )
     reviewer.post(f"{SUB}/approve", data={})
     assert env.sub().status == "approved"
     # a reason is required
@@ -341,3 +339,97 @@ def test_grid_and_review_queries_do_not_grow_with_rows(env, login, auth, count_q
     with count_queries() as review_small:
         assert reviewer.get(SUB).status_code == 200
     assert review.count == review_small.count
+
+
+def test_rules_are_managed_by_planners(env, login, auth, db):
+    from indicators.models.quality import CrossCheckRule
+
+    planner = login("planner")
+    bad = planner.post(
+        "/quality/rules/new",
+        data={
+            "code": "CC-1",
+            "name_en": "Police vs courts",
+            "left": "NOPE-1",
+            "op": "within",
+            "right": "AHTJP-02",
+            "tolerance": "10",
+        },
+    )
+    assert bad.status_code == 400 and "There is no indicator NOPE-1" in bad.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CrossCheckRule)) == 0
+    ok = planner.post(
+        "/quality/rules/new",
+        data={
+            "code": "CC-1",
+            "name_en": "Police vs courts",
+            "left": "AHTJP-01",
+            "op": "within",
+            "right": "AHTJP-02[sex:F]",
+            "tolerance": "10",
+            "active": "y",
+        },
+    )
+    assert ok.status_code == 302
+    rule = db.session.scalar(sa.select(CrossCheckRule))
+    assert rule.right_terms == [{"indicator": "AHTJP-02", "option": "sex:F"}]
+    assert rule.tolerance_pct == 10 and rule.op == "within"
+    assert "AHTJP-02[sex:F]" in planner.get("/quality/rules").get_data(as_text=True)
+    planner.post(
+        f"/quality/rules/{rule.id}/edit",
+        data={
+            "code": "CC-1",
+            "name_en": "Police vs courts",
+            "left": "AHTJP-01",
+            "op": "ge",
+            "right": "AHTJP-02",
+            "tolerance": "",
+            "active": "y",
+        },
+    )
+    db.session.expire_all()
+    assert db.session.get(CrossCheckRule, rule.id).op == "ge"
+    planner.post(f"/quality/rules/{rule.id}/delete")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CrossCheckRule)) == 0
+
+
+def test_quality_completeness_and_notifications_pages(env, login, auth, db):
+    from indicators.models.quality import Finding
+
+    partner = login("partner")
+    _html, data = open_grid(partner)
+    rows = rows_of(data)
+    # a total that is not the sum of its parts raises a stored finding
+    prefix = next(
+        k
+        for k in rows
+        if k.endswith(".")
+        and f"v{rows[k]}" in data
+        and any(o != k and o.startswith(k) for o in rows)
+    )
+    data[f"v{rows[prefix]}"] = "50"
+    for k, i in rows.items():
+        if k.startswith(prefix) and k != prefix and f"v{i}" in data:
+            data[f"v{i}"] = "1"
+    data["action"] = "save"
+    partner.post(SUB, data=data)
+    found = list(db.session.scalars(sa.select(Finding).where(Finding.active.is_(True))))
+    assert any(f.kind == "total_parts" for f in found)
+    auth.logout()
+    reviewer = login("reviewer")
+    response = reviewer.get("/quality?kind=total_parts")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Total is not the sum of its parts" in page and "<svg" in page
+    assert "No finding matches" in reviewer.get("/quality?kind=outlier").get_data(as_text=True)
+    f = next(f for f in found if f.kind == "total_parts")
+    reviewer.post(f"/quality/findings/{f.id}/dismiss", data={"reason": ""})
+    db.session.expire_all()
+    assert db.session.get(Finding, f.id).state == "open"
+    reviewer.post(f"/quality/findings/{f.id}/dismiss", data={"reason": "Known gap."})
+    db.session.expire_all()
+    assert db.session.get(Finding, f.id).state == "dismissed"
+    comp = reviewer.get("/completeness?period=2026Q4").get_data(as_text=True)
+    assert "AHTJP SRP" in comp or "AHTJP-SRP" in comp
+    assert reviewer.get("/completeness?period=1999Q1").status_code == 404
+    assert reviewer.get("/notifications").status_code == 200
