@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from budget.models import Category, PathMode
 from leap_me.forms import ReasonMixin
-from leap_me.number_fields import IntegerInput
 from leap_me.locking import LockedForm
+from leap_me.number_fields import IntegerInput
 
 
 def _categories():

@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from indicators.models import AggSpace, AggTime, Direction, Frequency, Measure
 from leap_me.forms import MultiCheckboxField, ReasonMixin
-from leap_me.number_fields import IntegerInput
 from leap_me.locking import LockedForm
+from leap_me.number_fields import IntegerInput
 
 CODE = Regexp(
     r"^[A-Z0-9][A-Z0-9.\-]*$", message=_l("Use capital letters, digits, dots and dashes.")

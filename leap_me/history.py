@@ -19,12 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app, render_template, request
-from leap_me import numbers
-from leap_me.audit import history_select, AuditEntry
 import sqlalchemy as sa
-from flask_babel import gettext as _, lazy_gettext as _l
-from markupsafe import escape, Markup
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from leap_me import numbers
+from leap_me.audit import AuditEntry, history_select
 from leap_me.extensions import db
 
 #: Labels for columns many models share; a model's own map wins.
@@ -309,7 +311,6 @@ def describe(entries: Iterable[AuditEntry]) -> list[Entry]:
 
 
 def _page_number() -> int:
-    from leap_me import numbers
 
     return numbers.query_int("page", minimum=1, default=1)
 

@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from leap_me.forms import MultiCheckboxField, ReasonMixin
-from leap_me.number_fields import DecimalInput, IntegerInput
 from leap_me.locking import LockedForm
+from leap_me.number_fields import DecimalInput, IntegerInput
 from logframe.models import ACTIVITY_STATUS_TITLES
 
 REQUIRED_EN = _l("Write the statement in English.")

@@ -20,7 +20,6 @@ from budget.forms import (
 )
 from budget.models import BudgetLine, Schedule, ScheduleStatus
 from leap_me import audit, locking, numbers
-from leap_me.audit import AuditEntry
 from leap_me.auth.roles import Role
 from leap_me.extensions import db
 from leap_me.history import history_page

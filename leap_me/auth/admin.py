@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from leap_me.auth import services
 from leap_me import locking
+from leap_me.auth import services
 from leap_me.auth.forms import UserForm
 from leap_me.auth.models import User
 from leap_me.auth.permissions import roles_required

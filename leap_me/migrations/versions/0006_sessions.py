@@ -1,7 +1,7 @@
 """accounts: server-side sessions, case-insensitive usernames, per-address throttling
 
 Revision ID: 0006_sessions
-Revises: 0004_budget
+Revises: 0005_money
 Create Date: 2026-12-01 10:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_sessions'
-down_revision = '0004_budget'
+down_revision = '0005_money'
 branch_labels = None
 depends_on = None
 
