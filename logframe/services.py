@@ -138,20 +138,23 @@ def latest_approved(session: so.Session, plan: Plan) -> PlanVersion | None:
     )
 
 
-def load_results(session: so.Session, version: PlanVersion) -> list[Result]:
-    """Every result of a version with its organisations and provinces, in a fixed number of
-    queries whatever the size of the plan."""
-    return list(
-        session.scalars(
-            sa.select(Result)
-            .where(Result.version_id == version.id)
-            .options(
-                so.joinedload(Result.responsible),
-                so.selectinload(Result.partners),
-                so.selectinload(Result.provinces),
-            )
-        ).unique()
-    )
+def load_results(
+    session: so.Session,
+    version: PlanVersion,
+    levels: Iterable[str] | None = None,
+    links: bool = True,
+) -> list[Result]:
+    """Every result of a version (or only those ``levels``) with its responsible
+    organisation and, with ``links``, its partners and provinces, in a fixed number of
+    queries whatever the size of the plan. Pages that do not show partners and provinces
+    (the matrix) ask for ``links=False`` and the levels they show."""
+    options = [so.joinedload(Result.responsible)]
+    if links:
+        options += [so.selectinload(Result.partners), so.selectinload(Result.provinces)]
+    stmt = sa.select(Result).where(Result.version_id == version.id).options(*options)
+    if levels is not None:
+        stmt = stmt.where(Result.level.in_([str(lv) for lv in levels]))
+    return list(session.scalars(stmt).unique())
 
 
 @dataclass

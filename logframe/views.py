@@ -144,8 +144,9 @@ def matrix():
     plan, version = load_version()
     if version is None:
         abort(404)
-    nodes = services.flat_tree(services.load_results(db.session, version))
-    nodes = [n for n in nodes if n.result.level != Level.ACTIVITY]
+    # The matrix shows the goal, outcomes and outputs: activities are not loaded at all.
+    shown = (Level.GOAL, Level.OUTCOME, Level.OUTPUT)
+    nodes = services.flat_tree(services.load_results(db.session, version, shown, links=False))
     indicators = services.matrix_rows(db.session, [n.result.key for n in nodes])
     return render_template(
         "logframe/matrix.html",

@@ -66,7 +66,9 @@ def registry():
     )
     page = listing.paginate(db.session, current_app.config["PAGE_SIZE"])
     results = logframe.results_by_key(db.session, [i.result_key for i in page.items])
-    options = [(r.key, result_label(r)) for r in logframe.result_options(db.session, ALL_LEVELS)]
+    # The filter lists what indicators measure: outcomes and outputs (not every activity).
+    measured = (Level.OUTCOME, Level.OUTPUT)
+    options = [(r.key, result_label(r)) for r in logframe.result_options(db.session, measured)]
     return render_template(
         "indicators/registry.html",
         listing=listing,

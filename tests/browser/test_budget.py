@@ -39,10 +39,17 @@ def test_scenario_donor_exit_shows_the_new_gap(page, live_server, sign_in, shot,
     page.goto(f"{live_server}/budget/scenarios")
     page.fill("input[name=name]", "UNICEF leaves in 2030")
     page.click("main form button[type=submit]")
-    page.select_option("select[name=source_id]", label="UNICEF")
+    unicef = page.locator("select[name=source_id] option", has_text="UNICEF — ")
+    page.select_option("select[name=source_id]", unicef.get_attribute("value"))
     page.select_option("select[name=from_year]", "2030")
+    dialogs = []
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     page.click("form.budget-exit button[type=submit]")
     page.wait_for_selector(".flash-success")
+    assert dialogs and "scenario" in dialogs[0]  # the exit asked for confirmation
+    # the form keeps the donor and the year chosen
+    assert page.locator("select[name=source_id]").input_value() == unicef.get_attribute("value")
+    assert page.locator("select[name=from_year]").input_value() == "2030"
     row = page.locator("#scenario-compare tbody tr").nth(4)  # 2030
     assert "2030" in row.inner_text()
     assert "100.00 %" not in row.inner_text()
