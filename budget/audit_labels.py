@@ -28,6 +28,7 @@ register(
         "is_demo": _l("Demonstration data"),
         "note": _l("Note"),
         "based_on_id": _l("Copied from"),
+        "based_on_fingerprint": _l("Approved schedule when copied"),
         "approved_dt": _l("Approved on"),
     },
     values={"status": ScheduleStatus, "path_mode": PathMode},

@@ -158,6 +158,87 @@ register(
         "text_value": _l("Text answer"),
         "status": _l("Status"),
         "comment": _l("Comment"),
+        "submission_id": _l("Submission"),
+        "explanation": _l("Explanation"),
+        "raw_value": _l("Value as typed"),
+        "raw_numerator": _l("Numerator as typed"),
+        "raw_denominator": _l("Denominator as typed"),
+        "error": _l("Error"),
+        "reopened": _l("Re-opened by the reviewer"),
+        "approved_value": _l("Value when approved"),
     },
     values={"status": _titled},
+)
+
+from indicators.models import CrossCheckRule, Evidence, Finding, Submission  # noqa: E402
+
+register(
+    Submission,
+    _l("submission"),
+    {
+        "organisation_id": _l("Organisation"),
+        "period_id": _l("Reporting period"),
+        "status": _l("Status"),
+        "version": _l("Version"),
+        "submitted_at": _l("Submitted on"),
+        "submitted_by_id": _l("Submitted by"),
+        "decided_at": _l("Decided on"),
+        "decided_by_id": _l("Decided by"),
+        "return_reason": _l("Reason for the return"),
+        "is_demo": _l("Demo data"),
+    },
+)
+register(
+    Evidence,
+    _l("evidence file"),
+    {
+        "submission_id": _l("Submission"),
+        "original_name": _l("File name"),
+        "stored_name": _l("Stored as"),
+        "content_type": _l("File type"),
+        "size": _l("Size"),
+        "sha256": _l("Checksum"),
+        "uploaded_by_id": _l("Uploaded by"),
+        "created_at": _l("Uploaded on"),
+    },
+)
+register(
+    CrossCheckRule,
+    _l("cross-check rule"),
+    {
+        "code": _l("Code"),
+        "name_en": _l("Name in English"),
+        "name_km": _l("Name in Khmer"),
+        "left_terms": _l("Left side"),
+        "op": _l("Comparison"),
+        "right_terms": _l("Right side"),
+        "tolerance_pct": _l("Tolerance (%)"),
+        "active": _l("Active"),
+        "created_by_id": _l("Created by"),
+        "created_at": _l("Created on"),
+    },
+)
+register(
+    Finding,
+    _l("data-quality finding"),
+    {
+        "key": _l("Key"),
+        "kind": _l("Kind"),
+        "state": _l("State"),
+        "indicator_id": _l("Indicator"),
+        "period_id": _l("Reporting period"),
+        "organisation_id": _l("Organisation"),
+        "province_id": _l("Province"),
+        "disagg_key": _l("Disaggregation"),
+        "value_id": _l("Value"),
+        "rule_id": _l("Cross-check rule"),
+        "submission_id": _l("Submission"),
+        "detail": _l("Detail"),
+        "explanation": _l("Explanation"),
+        "decided_by_id": _l("Decided by"),
+        "decided_reason": _l("Reason"),
+        "active": _l("Active"),
+        "created_at": _l("Created on"),
+        "updated_at": _l("Updated on"),
+    },
 )

@@ -450,6 +450,9 @@ def test_api_actions_check_the_role(app, client, api_token, endpoint, role):
     else:
         assert response.status_code == 403
         assert set(response.json["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(DHIS2))
 def test_dhis2_access(app, client, api_token, endpoint, role):
     method, url, allowed = DHIS2[endpoint]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
@@ -23,6 +22,7 @@ from indicators.models import (
     ReportingPeriod,
     Target,
 )
+from leap_me.lazy import pandas as pd
 
 INDICATOR_COLUMNS = [
     "indicator_id",

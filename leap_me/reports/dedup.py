@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
 from indicators.services.common import ValidationError, parse_decimal
+from leap_me.lazy import pandas as pd
 from leap_me.reports.models import DedupAdjustment
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
 from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
 from indicators.services import calendar, reading
+from leap_me.lazy import pandas as pd
 from leap_me.reports.variance import SPANS, STATUSES, Filters
 
 MAX_ARG = 40

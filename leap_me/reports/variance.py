@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import orm as so
 
 from indicators.services import calendar
 from indicators.services import reading as ind_reading
+from leap_me.lazy import numpy as np
+from leap_me.lazy import pandas as pd
 from leap_me.reports import dedup as dedup_reading
 from logframe import services as logframe
 from stakeholders import services as stakeholders

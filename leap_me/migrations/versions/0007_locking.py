@@ -48,3 +48,10 @@ def downgrade():
     for table in reversed(VERSIONED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('row_version')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite rebuilt user_account to drop the column, and a rebuild loses expression
+        # indexes: put back the case-insensitive username index of 0006_sessions.
+        op.execute(
+            'CREATE UNIQUE INDEX IF NOT EXISTS uq_user_account_username_ci '
+            'ON user_account (lower(username))'
+        )
