@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import orm as so
 
-from leap_me.db import Base, utcnow
+from leap_me.db import Base, timestamp_literal, utcnow
 
 _reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reason", default=None)
 _actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
@@ -249,30 +249,56 @@ def bulk_record(
     if not entries:
         return 0
     user_id, actor = _current_actor()
-    why = _reason.get()
-    now = utcnow()
+    base = {
+        "user_id": user_id,
+        "actor": actor[:80],
+        "reason": _reason.get(),
+        "object_label": "",
+        "parent_type": None,
+        "parent_id": None,
+        "field": None,
+        "old_value": None,
+        "new_value": None,
+    }
+    cols = _BULK_COLUMNS
     rows = []
     for entry in entries:
-        rows.append(
-            {
-                "created_dt": now,
-                "user_id": user_id,
-                "actor": actor[:80],
-                "reason": why,
-                "object_label": "",
-                "parent_type": None,
-                "parent_id": None,
-                "field": None,
-                "old_value": None,
-                "new_value": None,
-                **{
-                    k: (_text(v) if k in ("old_value", "new_value") else v)
-                    for k, v in entry.items()
-                },
-            }
-        )
-    connection.execute(sa.insert(AuditEntry.__table__), rows)
+        row = {**base, **entry}
+        for k in ("old_value", "new_value"):
+            v = row[k]
+            if v is not None and type(v) is not str:
+                row[k] = _text(v)
+        rows.append(tuple(row[c] for c in cols))
+    # Every value is a str, an int or None, which the driver takes as it is: the rows go
+    # to it directly (one executemany), with the timestamp written into the statement once.
+    stamp = timestamp_literal(utcnow(), connection.dialect)
+    stmt = sa.insert(AuditEntry.__table__).values(
+        created_dt=stamp, **{c: sa.bindparam(c) for c in cols}
+    )
+    compiled = stmt.compile(dialect=connection.dialect)
+    if compiled.positiontup is not None:  # qmark / format: the order the statement binds
+        order = [cols.index(name) for name in compiled.positiontup]
+        params = [tuple(r[i] for i in order) for r in rows]
+    else:  # named / pyformat
+        params = [dict(zip(cols, r, strict=True)) for r in rows]
+    connection.exec_driver_sql(str(compiled), params)
     return len(rows)
+
+
+_BULK_COLUMNS = (
+    "user_id",
+    "actor",
+    "reason",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "parent_type",
+    "parent_id",
+    "field",
+    "old_value",
+    "new_value",
+)
 
 
 def install(session_class: type[so.Session] | so.scoped_session) -> None:

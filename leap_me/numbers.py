@@ -364,6 +364,9 @@ def parse_decimal(
     request)."""
     if raw is None:
         return None
+    if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) <= max_int_digits:
+        # the common case, plain ASCII digits ("120"): nothing to clean, group or round
+        return _check_range(Decimal(raw), raw, minimum, maximum, allow_negative)
     if isinstance(raw, bool):
         raise _not_a_number(raw)
     if isinstance(raw, int):

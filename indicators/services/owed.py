@@ -45,14 +45,17 @@ class OwedRow:
     label: dict = field(compare=False)
     #: the options of this row, {"sex": "F", "age": "age_0_11"}; empty for the total.
     options: dict = field(default_factory=dict, compare=False)
+    #: (indicator id, province id, disagg_key), computed once: every save, check and
+    #: template looks rows up by it, thousands of times.
+    key: RowKey = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> RowKey:
-        return (self.indicator.id, self.province.id if self.province else None, self.disagg_key)
+    def __post_init__(self) -> None:
+        prov = self.province.id if self.province is not None else None
+        object.__setattr__(self, "key", (self.indicator.id, prov, self.disagg_key))
 
     @property
     def province_id(self) -> int | None:
-        return self.province.id if self.province else None
+        return self.key[1]
 
 
 def _indicators_query(period: ReportingPeriod) -> sa.Select:
@@ -167,13 +170,17 @@ def owed_rows(
     outcomes = _outcomes(session, [i.result_key for i in indicators])
     rows: list[OwedRow] = []
     empty = {"en": "", "km": ""}
+    combos_by_cats: dict[tuple[int, ...], list] = {}
     for indicator in sorted(
         indicators,
         key=lambda i: (_code_sort(outcomes.get(i.result_key, ("~", {}))[0]), i.code),
     ):
         version = indicator.current_version
         code, name = outcomes.get(indicator.result_key, (indicator.result_key, empty))
-        combos = combinations(version)
+        cat_ids = tuple(sorted(c.id for c in version.categories))
+        combos = combos_by_cats.get(cat_ids)
+        if combos is None:  # many indicators share their categories
+            combos = combos_by_cats[cat_ids] = combinations(version)
         for province in provinces if version.by_province else [None]:
             rows.append(OwedRow(indicator, version, province, "", True, code, name, empty, {}))
             for key, opts, label in combos:

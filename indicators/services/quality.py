@@ -335,14 +335,27 @@ def refresh(
     submission: Submission,
     owed: dict[RowKey, OwedRow] | None = None,
     checked: Checked | None = None,
+    *,
+    stored: dict[RowKey, dict] | None = None,
 ) -> Checked:
-    """Store the submission's warnings as findings, in a few statements."""
+    """Store the submission's warnings as findings, in a few statements.
+
+    ``stored`` (row key → the value's fields with its id), when the caller has just
+    written the values and holds them, saves reading them back."""
     from indicators.services.owed import owed_index, owed_rows
 
     if owed is None:
         owed = owed_index(owed_rows(session, submission.organisation, submission.period))
+    if stored is None:
+        stored = _stored_for_refresh(session, submission)
+    if checked is None:
+        checked = check(session, submission, owed, stored)
+    return _store_findings(session, submission, owed, checked, stored)
+
+
+def _stored_for_refresh(session: so.Session, submission: Submission) -> dict[RowKey, dict]:
     dv = DataValue.__table__
-    stored = {
+    return {
         (r.indicator_id, r.province_id, r.disagg_key): r._asdict()
         for r in session.execute(
             sa.select(
@@ -361,8 +374,9 @@ def refresh(
             )
         )
     }
-    if checked is None:
-        checked = check(session, submission, owed, stored)
+
+
+def _store_findings(session, submission, owed, checked, stored) -> Checked:
     now = utcnow()
     wanted: dict[str, dict] = {}
     for key, messages in checked.warnings.items():

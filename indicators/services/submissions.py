@@ -17,6 +17,7 @@ import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -44,7 +45,7 @@ from indicators.services.owed import OwedRow, RowKey, owed_index, owed_rows
 from indicators.services.validation import Message
 from indicators.services.values import period_refusal
 from leap_me import audit
-from leap_me.db import utcnow
+from leap_me.db import timestamp_literal, utcnow
 from stakeholders.models import Organisation
 
 Source = Literal["grid", "workbook", "api"]
@@ -293,6 +294,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     result = SaveResult(submission, source, dry_run)
     now = utcnow()
     inserts: list[dict] = []
+    new_snaps: list[dict] = []  # what each insert shows, made once for result and audit
     updates: list[dict] = []
     deletes: list[int] = []
     audit_rows: list[dict] = []
@@ -424,9 +426,9 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             }
             inserts.append(record)
             merged[key] = record
-            result.cells.append(
-                CellOutcome(key, status_word or "new", None, _snapshot(record), errors)
-            )
+            snap = _snapshot(record)
+            new_snaps.append(snap)
+            result.cells.append(CellOutcome(key, status_word or "new", None, snap, errors))
             continue
         changed = {c: new[c] for c in new if _differs(old.get(c), new[c])}
         if not changed and old.get("submission_id") == submission.id:
@@ -473,7 +475,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     if deletes:
         session.execute(sa.delete(dv).where(dv.c.id.in_(deletes)))
     if inserts:
-        session.execute(sa.insert(dv), inserts)
+        _insert_by_shape(session, dv, inserts, now=now)
     if updates:
         cols = [c for c in updates[0] if c not in ("id",) and c in dv.c]
         session.execute(
@@ -488,23 +490,20 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         )
     if inserts:
         ids = {
-            (r.indicator_id, r.province_id, r.disagg_key): r.id
-            for r in session.execute(
+            (ind, prov, key): id_
+            for id_, ind, prov, key in session.execute(
                 sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
                     dv.c.organisation_id == submission.organisation_id,
                     dv.c.period_id == submission.period_id,
                 )
             )
         }
-        for record in inserts:
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        for record, snap in zip(inserts, new_snaps, strict=True):
             record["id"] = ids.get(
                 (record["indicator_id"], record["province_id"], record["disagg_key"])
             )
-            audit_rows.append(
-                _audit(
-                    "create", record, new_value=json.dumps(_snapshot(record), ensure_ascii=False)
-                )
-            )
+            audit_rows.append(_audit("create", record, new_value=dumps(snap)))
     audit.bulk_record(session.connection(), audit_rows)
     # the stale values in the identity map must not hide what was just written
     for obj in list(session.identity_map.values()):
@@ -525,9 +524,29 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             session.flush()
         except so.exc.StaleDataError as exc:
             raise ConflictError(expected_version, submission.version, []) from exc
-        quality.refresh(session, submission, owed, checked)
+        quality.refresh(session, submission, owed, checked, stored=merged)
     result.version = submission.version
     return result
+
+
+def _insert_by_shape(
+    session: so.Session, table: sa.Table, rows: list[dict], *, now: datetime
+) -> None:
+    """Insert ``rows`` leaving out the columns a row holds no value in (the database's
+    NULL), one executemany per shape of row: a grid has a handful of shapes whatever its
+    size, and a NULL needs no conversion on the way (a JSON NULL would cost a dump). The
+    save's timestamp goes into the statement once (``created_dt``, ``updated_dt``)."""
+    stamp = timestamp_literal(now, session.connection().dialect)
+    constant = {"created_dt", "updated_dt"}
+    shapes: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        shape = tuple(k for k, v in row.items() if v is not None and k not in constant)
+        shapes.setdefault(shape, []).append(row)
+    for shape, group in shapes.items():
+        session.execute(
+            sa.insert(table).values(created_dt=stamp, updated_dt=stamp),
+            [{k: r[k] for k in shape} for r in group],
+        )
 
 
 def _differs(a: Any, b: Any) -> bool:
