@@ -383,6 +383,23 @@ def _store_findings(session, submission, owed, checked, stored) -> Checked:
         row = stored.get(key)
         if row is None:
             continue
+        kinds = sorted({m.code for m in messages if m.code in VALUE_KINDS})
+        if kinds and not row["explanation"]:
+            # the flag the partner must clear before submitting: one per value, gone as
+            # soon as the value is explained or its warnings stop firing
+            wanted[_value_key(FindingKind.EXPLANATION_MISSING.value, submission, key)] = {
+                "kind": FindingKind.EXPLANATION_MISSING.value,
+                "indicator_id": key[0],
+                "period_id": submission.period_id,
+                "organisation_id": submission.organisation_id,
+                "province_id": key[1],
+                "disagg_key": key[2],
+                "value_id": row["id"],
+                "rule_id": None,
+                "submission_id": submission.id,
+                "detail": {"warnings": kinds},
+                "explanation": None,
+            }
         for msg in messages:
             if msg.code not in VALUE_KINDS:
                 continue
@@ -696,6 +713,15 @@ def finding_text(finding: Finding) -> str:
             return FindingKind(kind).title
         msg = validation.crosscheck_message(
             name, left, d.get("op", "eq"), right, num("tolerance_pct")
+        )
+    elif kind == "explanation_missing":
+        names = [FindingKind(k).title for k in d.get("warnings", []) if k in VALUE_KINDS]
+        if not names:
+            return FindingKind(kind).title
+        return _(
+            "This value has a warning (%(warnings)s) and no explanation yet: the partner "
+            "must explain it before submitting.",
+            warnings=", ".join(str(n) for n in names),
         )
     else:
         return FindingKind(kind).title

@@ -211,3 +211,51 @@ def test_rule_validation(db, seeded, user):
             db.session,
             {"code": "X", "name_en": "y", "op": "eq", "left": "AHTJP-04", "right": "AHTJP-01"},
         )
+
+
+def test_a_warning_without_explanation_is_an_explanation_missing_finding(
+    db, sub, cell, user, history
+):
+    from indicators.services.quality import finding_text
+
+    history()  # 30 is an outlier and a jump
+    s = sub()
+    S.save(
+        db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"), expected_version=None
+    )
+    db.session.commit()
+    missing = _findings(db, submission_id=s.id, kind="explanation_missing")
+    assert len(missing) == 1  # one per value, however many warnings it has
+    flag = missing[0]
+    value = db.session.scalar(sa.select(DataValue).where(DataValue.submission_id == s.id))
+    assert flag.value_id == value.id and flag.state == "open"
+    assert set(flag.detail["warnings"]) >= {"outlier", "jump"}
+    text = finding_text(flag)
+    assert "Outlier" in text or "outlier" in text.lower()
+    # a value without warnings raises none
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="11")],
+        user=user("partner"),
+        expected_version=None,
+    )
+    db.session.commit()
+    assert _findings(db, submission_id=s.id, kind="explanation_missing") == []
+    # back to 30, then explained: the flag goes, the warnings stay as "explained"
+    S.save(
+        db.session, s, [cell("AHTJP-01", value="30")], user=user("partner"), expected_version=None
+    )
+    db.session.commit()
+    assert len(_findings(db, submission_id=s.id, kind="explanation_missing")) == 1
+    S.save(
+        db.session,
+        s,
+        [cell("AHTJP-01", value="30", explanation="A raid")],
+        user=user("partner"),
+        expected_version=None,
+    )
+    db.session.commit()
+    assert _findings(db, submission_id=s.id, kind="explanation_missing") == []
+    kinds = {f.kind: f.state for f in _findings(db, submission_id=s.id)}
+    assert kinds["outlier"] == "explained" and "explanation_missing" not in kinds
