@@ -112,10 +112,19 @@ def _output_of(session: so.Session, keys: set[str]) -> dict[str, dict[str, str]]
     return out
 
 
-def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dict[str, Any]:
-    """Everything the schedule page, the workbook, the API and the report show."""
+def compute(
+    session: so.Session, schedule: Schedule, detail: bool = True, line: str | None = None
+) -> dict[str, Any]:
+    """Everything the schedule page, the workbook, the API and the report show.
+
+    ``line`` (a budget line's code) reads that line's amounts and spending only, for the
+    line's own page: its row and its execution are the same as in the whole schedule
+    (the quarters reported and the years with spending still come from all lines), while
+    the year totals then cover that line alone."""
     rate_of = rates(session)
     srcs = sources(session)
+    only_line = (BudgetLine.code == line) if line is not None else sa.true()
+    only_spending = (Spending.line_code == line) if line is not None else sa.true()
     planned = _frame(
         session.execute(
             sa.select(
@@ -128,12 +137,14 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
             )
             .join(PlannedAmount.line)
             .join(Organisation, Organisation.id == PlannedAmount.source_id)
-            .where(BudgetLine.schedule_id == schedule.id)
+            .where(BudgetLine.schedule_id == schedule.id, only_line)
         ).all(),
         ["line", "currency", "result_key", "source", "year", "amount"],
     )
     lines = session.scalars(
-        sa.select(BudgetLine).where(BudgetLine.schedule_id == schedule.id).order_by(BudgetLine.code)
+        sa.select(BudgetLine)
+        .where(BudgetLine.schedule_id == schedule.id, only_line)
+        .order_by(BudgetLine.code)
     ).all()
     actual = _frame(
         session.execute(
@@ -144,7 +155,9 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
                 Spending.year,
                 Spending.quarter,
                 Spending.amount,
-            ).join(Organisation, Organisation.id == Spending.source_id)
+            )
+            .join(Organisation, Organisation.id == Spending.source_id)
+            .where(only_spending)
         ).all(),
         ["line", "currency", "source", "year", "quarter", "amount"],
     )
@@ -158,11 +171,19 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
             )
 
     # Partial years: spending reported up to quarter q compares with planned × q / 4.
-    quarters = (
-        {int(y): int(q) for y, q in actual.groupby("year")["quarter"].max().items()}
-        if not actual.empty
-        else {}
-    )
+    if line is None:
+        quarters = (
+            {int(y): int(q) for y, q in actual.groupby("year")["quarter"].max().items()}
+            if not actual.empty
+            else {}
+        )
+    else:  # what every line reported, in one grouped query
+        quarters = {
+            int(y): int(q)
+            for y, q in session.execute(
+                sa.select(Spending.year, sa.func.max(Spending.quarter)).group_by(Spending.year)
+            )
+        }
     planned = planned.assign(
         to_date=[
             a * quarters.get(int(y), 0) / calc.QUARTERS
@@ -288,7 +309,8 @@ def compute(session: so.Session, schedule: Schedule, detail: bool = True) -> dic
         },
     }
     if detail:
-        result.update(_detail(session, lines, planned, actual, rate_of, years, srcs))
+        reported = set(quarters) if line is not None else None
+        result.update(_detail(session, lines, planned, actual, rate_of, years, srcs, reported))
     return result
 
 
@@ -319,7 +341,9 @@ def _exec_rows(
     return out
 
 
-def _detail(session, lines, planned, actual, rate_of, years, srcs) -> dict[str, Any]:
+def _detail(
+    session, lines, planned, actual, rate_of, years, srcs, reported_years=None
+) -> dict[str, Any]:
     keys = {ln.result_key for ln in lines if ln.result_key}
     results = _output_of(session, keys)
     grid: dict[str, dict[str, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
@@ -329,7 +353,10 @@ def _detail(session, lines, planned, actual, rate_of, years, srcs) -> dict[str, 
             grid[line][source][int(year)] = value
     line_year = _converted(planned, ["line", "year"], rate_of)
     line_total = _converted(planned, ["line"], rate_of)
-    reported = {int(y) for y in actual["year"]} if not actual.empty else set()
+    if reported_years is not None:
+        reported = set(reported_years)
+    else:
+        reported = {int(y) for y in actual["year"]} if not actual.empty else set()
     out_key = {ln.code: (results.get(ln.result_key or "", {}).get("output_key")) for ln in lines}
     if not actual.empty:
         actual = actual.assign(output=[out_key.get(c) or "" for c in actual["line"]])

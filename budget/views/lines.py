@@ -47,7 +47,7 @@ from stakeholders.models import Organisation
 def line(code: str):
     sched = approved_or_404()
     ln = line_or_404(sched, code)
-    data = services.compute(db.session, sched)
+    data = services.compute(db.session, sched, line=ln.code)
     row = next(r for r in data["lines"] if r["code"] == ln.code)
     spending = db.session.execute(
         sa.select(Spending, Organisation.code)

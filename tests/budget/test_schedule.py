@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
 import sqlalchemy as sa
 
 from budget import services
 from budget.models import BudgetLine, PlannedAmount, Schedule, Spending
 from logframe import services as logframe
+from stakeholders.models import Organisation
 
 
 def walk_for_floats(obj, path="$"):
@@ -207,3 +209,35 @@ def test_a_year_without_an_exchange_rate_has_no_share_or_gap(db, tiny, client, l
     assert _year(data, 2027)["moi_share"] is not None
     login("planner")
     assert client.get("/budget").status_code == 200
+
+
+def _line_view(data, code):
+    row = next(r for r in data["lines"] if r["code"] == code)
+    execution = [e for e in data["execution"]["by_line_source_year"] if e["line"] == code]
+    return row, execution
+
+
+@pytest.mark.parametrize("data", ["seeded", "tiny"])
+def test_one_line_alone_matches_the_line_in_the_whole_schedule(db, request, data):
+    """The line page reads one line; its row and execution equal the whole schedule's,
+    including years where only other lines reported spending."""
+    request.getfixturevalue(data)
+    if data == "tiny":  # 2027 reported by T-2 alone: T-1's plan to date counts from it too
+        moi = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "MOI"))
+        db.session.add(
+            Spending(
+                line_code="T-2", source_id=moi, year=2027, quarter=1, amount=D("1"), currency="KHR"
+            )
+        )
+        db.session.commit()
+    for sched in db.session.scalars(sa.select(Schedule)):
+        whole = services.compute(db.session, sched)
+        assert whole["lines"], sched.name
+        for ln in whole["lines"]:
+            alone = services.compute(db.session, sched, line=ln["code"])
+            assert [r["code"] for r in alone["lines"]] == [ln["code"]]
+            assert _line_view(alone, ln["code"]) == _line_view(whole, ln["code"])
+            assert alone["quarters"] == whole["quarters"]
+    if data == "tiny":
+        t1 = [e for e in _line_view(whole, "T-1")[1] if e["year"] == 2027]
+        assert t1 and all(e["actual_usd"] == 0 for e in t1)
