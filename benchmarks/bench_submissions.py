@@ -55,8 +55,7 @@ def _build(n_ind: int):
             "age": DisaggCategory(code="age", name_en="Age group", name_km="ក្រុមអាយុ"),
         }
         cats["sex"].options = [
-            DisaggOption(code=c, name_en=c, name_km=c, position=i)
-            for i, c in enumerate(["F", "M"])
+            DisaggOption(code=c, name_en=c, name_km=c, position=i) for i, c in enumerate(["F", "M"])
         ]
         cats["age"].options = [
             DisaggOption(code=c, name_en=c, name_km=c, position=i)
@@ -196,9 +195,9 @@ def run(quick: bool = False) -> list[Result]:
         period_id = db.session.scalar(sa.select(ReportingPeriod.id))
         ver = dict(
             db.session.execute(
-                sa.select(
-                    sa.literal_column("indicator_id"), sa.literal_column("id")
-                ).select_from(sa.table("indicator_version"))
+                sa.select(sa.literal_column("indicator_id"), sa.literal_column("id")).select_from(
+                    sa.table("indicator_version")
+                )
             ).all()
         )
     rows = [

@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape
 
 PALETTE = ["#1b4f72", "#d68910", "#7d3c98", "#148f77", "#a93226", "#5d6d7e", "#2e86c1"]
 PATH_COLOUR = "#111111"
+FONT = 22
+LEGEND_ROW = 32
 
 
 def _pct(value: Decimal | None) -> str:
@@ -28,10 +30,12 @@ def cost_sharing_svg(
     """``shares[year][code]`` is a share (0–1) of the year's planned total; ``series`` is
     [(code, label)] bottom to top (the MoI first); ``labels`` holds 'title', 'path',
     'share' and 'year' in the page's language."""
-    # Large type for a small picture: on a 360-px phone the chart is drawn at half size.
-    width, height = 720, 380
-    left, right, top, bottom = 58, 12, 20, 44
-    legend_rows = (len(series) + 2) // 2
+    # Large type for a small picture: on a 360-px phone the chart is drawn at about half
+    # size (336 of 640 units), so 22-unit text is still 11.5 px there; on a desktop it is
+    # drawn at most 640 px wide (app.css).
+    width, height = 640, 380
+    left, right, top, bottom = 70, 12, 20, 70
+    legend_rows = len(series) + 1  # one to a row: Khmer names are long
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(1, len(years))
     slot = plot_w / n
@@ -42,7 +46,7 @@ def cost_sharing_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart budget-chart" '
-        f'viewBox="0 0 {width} {height + 34 * legend_rows}" role="img" '
+        f'viewBox="0 0 {width} {height + LEGEND_ROW * legend_rows}" role="img" '
         f'aria-labelledby="budget-chart-title">',
         f'<title id="budget-chart-title">{escape(labels["title"])}</title>',
     ]
@@ -51,7 +55,8 @@ def cost_sharing_svg(
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#d5dbdb" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 6:.1f}" text-anchor="end" font-size="18">{tick}%</text>'
+            f'<text x="{left - 6}" y="{y + 6:.1f}" text-anchor="end" '
+            f'font-size="{FONT}">{tick}%</text>'
         )
     colours = {code: PALETTE[i % len(PALETTE)] for i, (code, _l) in enumerate(series)}
     names = dict(series)
@@ -69,9 +74,11 @@ def cost_sharing_svg(
                 f"<title>{escape(str(year))} · {escape(names[code])}: {_pct(s)}</title></rect>"
             )
             base += s
+        # slanted, so that ten years fit under the bars at a size a phone can read
+        cx, cy = left + slot * i + slot / 2 + 8, top + plot_h + 20
         out.append(
-            f'<text x="{left + slot * i + slot / 2:.1f}" y="{top + plot_h + 26}" '
-            f'text-anchor="middle" font-size="18">{year}</text>'
+            f'<text x="{cx:.1f}" y="{cy}" text-anchor="end" font-size="{FONT}" '
+            f'transform="rotate(-40 {cx:.1f} {cy})">{year}</text>'
         )
     points = " ".join(
         f"{left + slot * i + slot / 2:.1f},{y_of(path[y]):.1f}"
@@ -90,14 +97,13 @@ def cost_sharing_svg(
                     f'r="3.5" fill="{PATH_COLOUR}"><title>{escape(labels["path"])} '
                     f"{y}: {_pct(path[y])}</title></circle>"
                 )
-    # Legend under the plot, two to a row so that Khmer names stay readable on a phone.
+    # Legend under the plot, one to a row so that Khmer names stay readable on a phone.
     legend = [(PATH_COLOUR, labels["path"], True)] + [
         (colours[c], label, False) for c, label in series
     ]
     for i, (colour, label, dashed) in enumerate(legend):
-        row, col = divmod(i, 2)
-        x = 12 + col * (width / 2)
-        y = height + row * 34 + 4
+        x = 12
+        y = height + i * LEGEND_ROW + 4
         if dashed:
             out.append(
                 f'<line x1="{x:.1f}" x2="{x + 24:.1f}" y1="{y - 6}" y2="{y - 6}" '
@@ -105,6 +111,6 @@ def cost_sharing_svg(
             )
         else:
             out.append(f'<rect x="{x:.1f}" y="{y - 11}" width="14" height="14" fill="{colour}"/>')
-        out.append(f'<text x="{x + 30:.1f}" y="{y}" font-size="19">{escape(label)}</text>')
+        out.append(f'<text x="{x + 30:.1f}" y="{y}" font-size="{FONT}">{escape(label)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -21,8 +21,10 @@ STATUS_COLOURS = {
     "cancelled": "#5f5f5f",
 }
 
-WIDTH = 1000
-LABEL = 70
+#: Drawn at no less than 1100 px (app.css), so that 12-unit text is at least 11 px on
+#: screen; on a phone the timeline scrolls inside its own frame.
+WIDTH = 1200
+LABEL = 360
 HEAD = 30
 GROUP_H = 24
 ROW_H = 22
@@ -96,7 +98,10 @@ def render(year: int, groups: list[Group], today: date | None = None) -> str:
             out.append(
                 f'<g class="bar status-{escape(r.status)}"><title>{escape(r.tooltip)}</title>'
             )
-            out.append(f'<text x="4" y="{y + 15}" class="code">{escape(r.code)}</text>')
+            out.append(
+                f'<text x="4" y="{y + 15}" class="code bar-label">'
+                f"{escape(r.code)} {escape(_short(r.title, 48))}</text>"
+            )
             out.append(
                 f'<rect x="{bx0:.1f}" y="{y + 4}" width="{bw:.1f}" height="{ROW_H - 8}" '
                 f'rx="3" fill="{colour}" fill-opacity="0.35"/>'

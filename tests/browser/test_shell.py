@@ -26,6 +26,7 @@ def test_admin_sees_users_and_wrong_password_is_explained(page, live_server, sig
     assert page.get_by_text("Wrong username or password.").is_visible()
     sign_in(page, "admin")
     page.locator("#main-menu").get_by_text("Users").click()
+    page.wait_for_url(f"{live_server}/admin/users*")
     assert page.locator("table").get_by_text("reviewer").first.is_visible()
     shot(page, "users-en")
 

@@ -10,3 +10,10 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// Browsers that cannot style a closed <details>' content: keep the menu open on wide screens.
+(function () {
+  var menu = document.querySelector("details.nav-menu");
+  if (!menu || !window.matchMedia) return;
+  var wide = window.matchMedia("(min-width: 769px)");
+  if (wide.matches) menu.open = true;
+})();

@@ -1,0 +1,160 @@
+"""Measured in real Chromium: on a 360-px phone the menu, the periods and the charts stay
+usable; on a 1366-px desktop the budget tables show every column (issue 8, item 19).
+
+Each check measures the rendered page (boxes, the font size a chart's text really has on
+screen) in English and in Khmer, and saves screenshots (LEAP_SCREENSHOTS keeps copies).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leap_me import seeding
+from leap_me.extensions import db
+
+#: The smallest text a chart may show, in CSS pixels on the screen.
+MIN_CHART_PX = 11
+
+# For every <text> of the SVGs matched: the size it is drawn at on screen (its font size
+# times the scale from the SVG's units to screen pixels); returns the smallest, with the
+# text that has it.
+SMALLEST_TEXT = """
+(selector) => {
+  let best = null;
+  for (const svg of document.querySelectorAll(selector)) {
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim() || t.getClientRects().length === 0) continue;
+      const m = t.getScreenCTM();
+      if (!m) continue;
+      const scale = Math.hypot(m.a, m.b);
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (best === null || px < best[0]) best = [px, t.textContent.trim().slice(0, 40)];
+    }
+  }
+  return best;
+}
+"""
+
+# Elements matched that stick out of the viewport on the right, or are squeezed to nothing.
+OFF_SCREEN = """
+(selector) => {
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right > window.innerWidth + 1 || r.left < -1) {
+      out.push((el.textContent || el.value || el.tagName).trim().slice(0, 40));
+    }
+  }
+  return out;
+}
+"""
+
+
+@pytest.fixture
+def plan_and_budget(app):
+    with app.app_context():
+        seeding.seed_all(
+            db.session,
+            Path(app.config["SEEDS_DIR"]),
+            only=("plan", "disaggregations", "indicators", "periods", "budget"),
+        )
+        db.session.commit()
+
+
+def _khmer(page):
+    page.click("form.lang-switch button")
+    page.wait_for_selector("html[lang=km]")
+    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+
+
+def _ready(page):
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_phone_menu_reaches_the_user_menu_and_log_out(
+    phone, live_server, sign_in, shot, plan_and_budget, lang
+):
+    sign_in(phone, "planner")
+    if lang == "km":
+        _khmer(phone)
+    _ready(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 362
+    logout = phone.locator("form[action$='/logout'] button")
+    if not logout.is_visible():  # behind the menu button
+        phone.locator("details.nav-menu > summary").click()
+    assert logout.is_visible()
+    box = logout.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 361, box
+    shot(phone, f"phone-menu-open-{lang}")
+    logout.click()
+    phone.wait_for_url(f"{live_server}/login*")
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_phone_periods_show_deadlines_and_buttons_on_screen(
+    phone, live_server, sign_in, shot, plan_and_budget, lang
+):
+    sign_in(phone, "planner")
+    if lang == "km":
+        _khmer(phone)
+    phone.goto(f"{live_server}/periods")
+    _ready(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 362
+    off = phone.evaluate(OFF_SCREEN, "main button, main .deadline, main input[type=date]")
+    assert off == [], f"off-screen on a 360-px phone: {off}"
+    assert phone.locator("main .deadline").count() > 0
+    shot(phone, f"phone-periods-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_charts_text_is_at_least_11_px_on_a_phone(
+    phone, live_server, sign_in, shot, plan_and_budget, lang
+):
+    sign_in(phone, "planner")
+    if lang == "km":
+        _khmer(phone)
+    for path, selector in (
+        ("/activities?year=2026", "svg.lf-gantt"),
+        ("/budget", "main svg"),
+    ):
+        phone.goto(f"{live_server}{path}")
+        _ready(phone)
+        smallest = phone.evaluate(SMALLEST_TEXT, selector)
+        assert smallest is not None, f"no chart text on {path}"
+        assert smallest[0] >= MIN_CHART_PX - 0.01, f"{path}: {smallest[1]!r} at {smallest[0]:.1f}px"
+        shot(phone, f"phone-chart-{path.strip('/').split('?')[0]}-{lang}")
+
+
+def test_gantt_names_the_activities(phone, live_server, sign_in, plan_and_budget):
+    sign_in(phone, "viewer")
+    phone.goto(f"{live_server}/activities?year=2026")
+    labels = phone.locator("svg.lf-gantt text.bar-label").all_text_contents()
+    assert labels and all(len(t.split(" ", 1)) == 2 for t in labels[:5]), labels[:5]
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_budget_tables_show_every_column_at_1366(
+    browser, live_server, sign_in, shot, plan_and_budget, lang
+):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, "planner")
+        if lang == "km":
+            _khmer(page)
+        page.goto(f"{live_server}/budget")
+        _ready(page)
+        shot(page, f"budget-1366-{lang}")
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('main table')].filter(t => {
+                 const box = t.parentElement; return t.scrollWidth > box.clientWidth + 1;
+               }).map(t => `${t.id || t.className}: ${t.scrollWidth}`
+                           + ` > ${t.parentElement.clientWidth}`)"""
+        )
+        assert clipped == [], f"tables wider than their frame at 1366 px: {clipped}"
+    finally:
+        context.close()
