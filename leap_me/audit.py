@@ -261,30 +261,31 @@ def bulk_record(
         "new_value": None,
     }
     cols = _BULK_COLUMNS
-    rows = []
-    for entry in entries:
-        row = {**base, **entry}
-        for k in ("old_value", "new_value"):
-            v = row[k]
-            if v is not None and type(v) is not str:
-                row[k] = _text(v)
-        rows.append(tuple(row[c] for c in cols))
     # Every value is a str, an int or None, which the driver takes as it is: the rows go
-    # to it directly (one executemany), with the timestamp written into the statement once.
+    # to it directly, with the timestamp written into the statement once, in batches.
     stamp = timestamp_literal(utcnow(), connection.dialect)
     stmt = sa.insert(AuditEntry.__table__).values(
         created_dt=stamp, **{c: sa.bindparam(c) for c in cols}
     )
     compiled = stmt.compile(dialect=connection.dialect)
-    if compiled.positiontup is not None:  # qmark / format: the order the statement binds
-        order = [cols.index(name) for name in compiled.positiontup]
-        params = [tuple(r[i] for i in order) for r in rows]
-    else:  # named / pyformat
-        params = [dict(zip(cols, r, strict=True)) for r in rows]
-    connection.exec_driver_sql(str(compiled), params)
-    return len(rows)
+    sql = str(compiled)
+    # qmark / format bind by position (in the statement's order); named / pyformat by name
+    order = list(compiled.positiontup) if compiled.positiontup is not None else None
+
+    def param(entry: dict[str, Any]):
+        row = {**base, **entry}
+        for k in ("old_value", "new_value"):
+            v = row[k]
+            if v is not None and type(v) is not str:
+                row[k] = _text(v)
+        return tuple(row[c] for c in order) if order is not None else row
+
+    for start in range(0, len(entries), _BATCH):
+        connection.exec_driver_sql(sql, [param(e) for e in entries[start : start + _BATCH]])
+    return len(entries)
 
 
+_BATCH = 10_000
 _BULK_COLUMNS = (
     "user_id",
     "actor",

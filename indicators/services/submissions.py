@@ -135,7 +135,7 @@ class ConflictError(ValueError):
 # --- save -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class CellInput:
     indicator_id: int
     province_id: int | None
@@ -165,7 +165,7 @@ def _raw(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class CellOutcome:
     key: RowKey
     status: str  # new | changed | unchanged | refused | invalid
@@ -542,11 +542,16 @@ def _insert_by_shape(
     for row in rows:
         shape = tuple(k for k, v in row.items() if v is not None and k not in constant)
         shapes.setdefault(shape, []).append(row)
+    stmt = sa.insert(table).values(created_dt=stamp, updated_dt=stamp)
     for shape, group in shapes.items():
-        session.execute(
-            sa.insert(table).values(created_dt=stamp, updated_dt=stamp),
-            [{k: r[k] for k in shape} for r in group],
-        )
+        # in batches, so that the parameters of a 100,000-value post are never all held
+        for start in range(0, len(group), BATCH):
+            session.execute(stmt, [{k: r[k] for k in shape} for r in group[start : start + BATCH]])
+
+
+#: Rows per executemany of a bulk write: big enough that a grid is one statement, small
+#: enough that a huge post's parameters stay a few megabytes.
+BATCH = 10_000
 
 
 def _differs(a: Any, b: Any) -> bool:
