@@ -18,22 +18,85 @@ from benchmarks.common import Result, compare, in_subprocess, ratio_result
 PROVINCES = 25
 
 
-def _build(quick: bool):
+def populate(session, n_ind: int, n_opt: int):
+    """An organisation over 25 provinces owing ``n_ind`` provincial indicators of one
+    category of ``n_opt`` options, an open 2026Q4 and a partner's token: a dataValueSet
+    of (1 + n_opt) × 25 × n_ind values. Returns (token, values, organisation id)."""
     import sqlalchemy as sa
 
     from indicators.models import (
-        DataValue,
         DisaggCategory,
         DisaggOption,
         Indicator,
         IndicatorVersion,
         ReportingPeriod,
     )
-    from leap_me import create_app, seeding
     from leap_me.auth.models import User
     from leap_me.auth.services import create_token
-    from leap_me.extensions import db
     from stakeholders.models import Organisation, Province
+
+    provinces = list(session.scalars(sa.select(Province).order_by(Province.code)))
+    org = Organisation(code="BENCH", name_en="Bench unit", name_km="ឯកតា", type="ngo")
+    org.provinces = provinces[:PROVINCES]
+    cat = DisaggCategory(code="grp", name_en="Group", name_km="ក្រុម")
+    cat.options = [
+        DisaggOption(code=f"g{i:03d}", name_en=f"G{i}", name_km=f"ក{i}", position=i)
+        for i in range(n_opt)
+    ]
+    session.add_all([org, cat])
+    for i in range(n_ind):
+        ind = Indicator(code=f"B-{i:03d}", result_key="G")
+        version = IndicatorVersion(
+            indicator=ind,
+            name_en=f"Bench {i}",
+            name_km="សូចនាករ",
+            measure="number",
+            frequency="quarterly",
+            by_province=True,
+        )
+        version.categories = [cat]
+        ind.current_version = version
+        ind.reporters = [org]
+        session.add(ind)
+    session.add(
+        ReportingPeriod(
+            code="2026Q4",
+            frequency="quarterly",
+            year=2026,
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 12, 31),
+            deadline=date(2027, 1, 31),
+            status="open",
+        )
+    )
+    user = User(username="bench-partner", role="partner", organisation=org)
+    user.password_hash = "!"  # noqa: S105 (no password: it signs in with a token)
+    session.add(user)
+    session.flush()
+    _t, token = create_token(session, user, "bench")
+    session.commit()
+    values = [
+        {
+            "dataElement": f"B-{i:03d}",
+            "period": "2026Q4",
+            "orgUnit": p.code,
+            "categoryOptionCombo": key,
+            "value": str((i * 7 + j) % 97),
+        }
+        for i in range(n_ind)
+        for p in provinces[:PROVINCES]
+        for j, key in enumerate(["default"] + [f"grp:g{k:03d}" for k in range(n_opt)])
+    ]
+    return token, values, org.id
+
+
+def _build(quick: bool):
+    import sqlalchemy as sa
+
+    from indicators.models import Indicator, IndicatorVersion, ReportingPeriod
+    from leap_me import create_app, seeding
+    from leap_me.extensions import db
+    from stakeholders.models import Province
 
     n_ind, n_opt = (8, 24) if quick else (40, 99)  # (1 + options) × 25 × indicators values
     tmp = tempfile.mkdtemp()
@@ -50,60 +113,9 @@ def _build(quick: bool):
         db.drop_all()
         db.create_all()
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
-        provinces = list(db.session.scalars(sa.select(Province).order_by(Province.code)))
-        org = Organisation(code="BENCH", name_en="Bench unit", name_km="ឯកតា", type="ngo")
-        org.provinces = provinces[:PROVINCES]
-        cat = DisaggCategory(code="grp", name_en="Group", name_km="ក្រុម")
-        cat.options = [
-            DisaggOption(code=f"g{i:03d}", name_en=f"G{i}", name_km=f"ក{i}", position=i)
-            for i in range(n_opt)
-        ]
-        db.session.add_all([org, cat])
-        for i in range(n_ind):
-            ind = Indicator(code=f"B-{i:03d}", result_key="G")
-            version = IndicatorVersion(
-                indicator=ind,
-                name_en=f"Bench {i}",
-                name_km="សូចនាករ",
-                measure="number",
-                frequency="quarterly",
-                by_province=True,
-            )
-            version.categories = [cat]
-            ind.current_version = version
-            ind.reporters = [org]
-            db.session.add(ind)
-        db.session.add(
-            ReportingPeriod(
-                code="2026Q4",
-                frequency="quarterly",
-                year=2026,
-                start_date=date(2026, 10, 1),
-                end_date=date(2026, 12, 31),
-                deadline=date(2027, 1, 31),
-                status="open",
-            )
-        )
-        user = User(username="bench-partner", role="partner", organisation=org)
-        user.password_hash = "!"  # noqa: S105 (no password: it signs in with a token)
-        db.session.add(user)
-        db.session.flush()
-        _t, token = create_token(db.session, user, "bench")
-        db.session.commit()
-        values = [
-            {
-                "dataElement": f"B-{i:03d}",
-                "period": "2026Q4",
-                "orgUnit": p.code,
-                "categoryOptionCombo": key,
-                "value": str((i * 7 + j) % 97),
-            }
-            for i in range(n_ind)
-            for p in provinces[:PROVINCES]
-            for j, key in enumerate(["default"] + [f"grp:g{k:03d}" for k in range(n_opt)])
-        ]
+        token, values, org_id = populate(db.session, n_ind, n_opt)
         body = json.dumps({"dataValues": values}).encode()
-        org_id = org.id
+        provinces = list(db.session.scalars(sa.select(Province).order_by(Province.code)))
         ids = {
             "ind": {
                 f"B-{i:03d}": db.session.scalar(
@@ -119,8 +131,9 @@ def _build(quick: bool):
             ids["ver"][code] = db.session.scalar(
                 sa.select(IndicatorVersion.id).where(IndicatorVersion.indicator_id == ind_id)
             )
-        del DataValue
     return app, token, body, values, org_id, ids
+
+
 
 
 def run(quick: bool = False) -> list[Result]:

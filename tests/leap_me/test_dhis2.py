@@ -521,3 +521,37 @@ def test_the_dhis2_boolean_csv_sample(app, client, seeded):
     last = lines[good[-1]].split(",")[5].strip('"').lower()
     expected = 1 if last in ("true", "t", "1") else 0
     assert _values(seeded, "MOI", "2026")[("LEAP-1.1", "KH", "")].value == expected
+
+
+def test_100000_values_in_one_post_are_accepted_and_stored(client, db):
+    """The large post of issue 11: one dataValueSet of 100,000 values (40 provincial
+    indicators × 25 provinces × a total and 99 options) lands whole, as the draft.
+    Its speed against a bare insert is measured in `make bench` (bench_dhis2)."""
+    import json
+
+    from benchmarks.bench_dhis2 import populate
+    from indicators.models import DataValue, Submission
+
+    token, values, org_id = populate(db.session, 40, 99)
+    assert len(values) == 100_000
+    r = client.post(
+        "/api/dataValueSets?dataElementIdScheme=CODE&orgUnitIdScheme=CODE"
+        "&categoryOptionComboIdScheme=CODE",
+        data=json.dumps({"dataValues": values}),
+        headers={**hdr(token), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert r.json["response"]["importCount"] == {
+        "imported": 100_000,
+        "updated": 0,
+        "ignored": 0,
+        "deleted": 0,
+    }
+    dv = DataValue.__table__
+    stored = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(dv.c.value)).where(dv.c.organisation_id == org_id)
+    ).one()
+    assert stored[0] == 100_000
+    assert stored[1] == sum(int(v["value"]) for v in values)
+    sub = db.session.scalar(sa.select(Submission).where(Submission.organisation_id == org_id))
+    assert sub.status == "draft"
