@@ -139,7 +139,7 @@ class Summary:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cell:
     """One target row (indicator × province × disaggregation) being built from values."""
 

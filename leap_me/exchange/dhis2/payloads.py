@@ -46,7 +46,7 @@ class PayloadError(ValueError):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class Incoming:
     index: int
     data_element: str | None

@@ -103,6 +103,7 @@ def post_data_value_sets(api_version: int | None = None):
         rows = payloads.read(raw, request.content_type or "")
     except PayloadError as err:
         raise Dhis2Error(400, err.message) from None
+    del raw  # a large body is not kept while its values are written
     return _import(rows, opts)
 
 
