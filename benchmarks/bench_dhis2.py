@@ -8,29 +8,21 @@ values per second and the peak.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
-from benchmarks.common import Result, compare, in_subprocess, ratio_result
+from benchmarks.common import Result, bench_app, compare, in_subprocess, ratio_result
 
 PROVINCES = 25
 
 
-def populate(session, n_ind: int, n_opt: int):
-    """An organisation over 25 provinces owing ``n_ind`` provincial indicators of one
-    category of ``n_opt`` options, an open 2026Q4 and a partner's token: a dataValueSet
-    of (1 + n_opt) × 25 × n_ind values. Returns (token, values, organisation id)."""
+def bench_organisation(session, n_ind: int, categories_of):
+    """An organisation over 25 provinces owing ``n_ind`` provincial quarterly indicators
+    (``B-000``…), indicator i disaggregated by ``categories_of(i)``, an open 2026Q4 and
+    its partner ``bench-partner`` with an API token. Returns (token, organisation id)."""
     import sqlalchemy as sa
 
-    from indicators.models import (
-        DisaggCategory,
-        DisaggOption,
-        Indicator,
-        IndicatorVersion,
-        ReportingPeriod,
-    )
+    from indicators.models import Indicator, IndicatorVersion, ReportingPeriod
     from leap_me.auth.models import User
     from leap_me.auth.services import create_token
     from stakeholders.models import Organisation, Province
@@ -38,12 +30,7 @@ def populate(session, n_ind: int, n_opt: int):
     provinces = list(session.scalars(sa.select(Province).order_by(Province.code)))
     org = Organisation(code="BENCH", name_en="Bench unit", name_km="ឯកតា", type="ngo")
     org.provinces = provinces[:PROVINCES]
-    cat = DisaggCategory(code="grp", name_en="Group", name_km="ក្រុម")
-    cat.options = [
-        DisaggOption(code=f"g{i:03d}", name_en=f"G{i}", name_km=f"ក{i}", position=i)
-        for i in range(n_opt)
-    ]
-    session.add_all([org, cat])
+    session.add(org)
     for i in range(n_ind):
         ind = Indicator(code=f"B-{i:03d}", result_key="G")
         version = IndicatorVersion(
@@ -54,7 +41,7 @@ def populate(session, n_ind: int, n_opt: int):
             frequency="quarterly",
             by_province=True,
         )
-        version.categories = [cat]
+        version.categories = list(categories_of(i))
         ind.current_version = version
         ind.reporters = [org]
         session.add(ind)
@@ -75,6 +62,26 @@ def populate(session, n_ind: int, n_opt: int):
     session.flush()
     _t, token = create_token(session, user, "bench")
     session.commit()
+    return token, org.id
+
+
+def populate(session, n_ind: int, n_opt: int):
+    """:func:`bench_organisation` with one category of ``n_opt`` options, and the
+    dataValueSet of all it owes: (1 + n_opt) × 25 × n_ind values.
+    Returns (token, values, organisation id)."""
+    import sqlalchemy as sa
+
+    from indicators.models import DisaggCategory, DisaggOption
+    from stakeholders.models import Province
+
+    cat = DisaggCategory(code="grp", name_en="Group", name_km="ក្រុម")
+    cat.options = [
+        DisaggOption(code=f"g{i:03d}", name_en=f"G{i}", name_km=f"ក{i}", position=i)
+        for i in range(n_opt)
+    ]
+    session.add(cat)
+    token, org_id = bench_organisation(session, n_ind, lambda i: [cat])
+    provinces = list(session.scalars(sa.select(Province).order_by(Province.code)))
     values = [
         {
             "dataElement": f"B-{i:03d}",
@@ -87,31 +94,21 @@ def populate(session, n_ind: int, n_opt: int):
         for p in provinces[:PROVINCES]
         for j, key in enumerate(["default"] + [f"grp:g{k:03d}" for k in range(n_opt)])
     ]
-    return token, values, org.id
+    return token, values, org_id
 
 
 def _build(quick: bool):
     import sqlalchemy as sa
 
     from indicators.models import Indicator, IndicatorVersion, ReportingPeriod
-    from leap_me import create_app, seeding
+    from leap_me import seeding
     from leap_me.extensions import db
     from stakeholders.models import Province
 
     n_ind, n_opt = (8, 24) if quick else (40, 99)  # (1 + options) × 25 × indicators values
-    tmp = tempfile.mkdtemp()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-            or f"sqlite:///{tmp}/bench.sqlite",
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "DHIS2_MAX_BODY_MB": 256,
-        }
-    )
+    app = bench_app(seed=False)
+    app.config["DHIS2_MAX_BODY_MB"] = 256
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
         token, values, org_id = populate(db.session, n_ind, n_opt)
         body = json.dumps({"dataValues": values}).encode()
@@ -132,8 +129,6 @@ def _build(quick: bool):
                 sa.select(IndicatorVersion.id).where(IndicatorVersion.indicator_id == ind_id)
             )
     return app, token, body, values, org_id, ids
-
-
 
 
 def run(quick: bool = False) -> list[Result]:

@@ -10,91 +10,35 @@ the rows either. Printed: the ratio, the cells per second and the query counts.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from datetime import date
 from pathlib import Path
 
-from benchmarks.common import Result, compare, ratio_result
+from benchmarks.common import Result, bench_app, compare, ratio_result
 
 PROVINCES = 25
 
 
 def _build(n_ind: int):
-    import sqlalchemy as sa
-
-    from indicators.models import (
-        DisaggCategory,
-        DisaggOption,
-        Indicator,
-        IndicatorVersion,
-        ReportingPeriod,
-    )
-    from leap_me import create_app, seeding
-    from leap_me.auth.models import User
+    from benchmarks.bench_dhis2 import bench_organisation
+    from indicators.models import DisaggCategory, DisaggOption
+    from leap_me import seeding
     from leap_me.extensions import db
-    from stakeholders.models import Organisation, Province
 
-    tmp = tempfile.mkdtemp()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-            or f"sqlite:///{tmp}/bench.sqlite",
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = bench_app(seed=False)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
-        provinces = list(db.session.scalars(sa.select(Province).order_by(Province.code)))
         # the demo disaggregations (seeds/indicators.yaml): sex and age group
-        cats = {
-            "sex": DisaggCategory(code="sex", name_en="Sex", name_km="ភេទ"),
-            "age": DisaggCategory(code="age", name_en="Age group", name_km="ក្រុមអាយុ"),
-        }
-        cats["sex"].options = [
+        sex = DisaggCategory(code="sex", name_en="Sex", name_km="ភេទ")
+        sex.options = [
             DisaggOption(code=c, name_en=c, name_km=c, position=i) for i, c in enumerate(["F", "M"])
         ]
-        cats["age"].options = [
+        age = DisaggCategory(code="age", name_en="Age group", name_km="ក្រុមអាយុ")
+        age.options = [
             DisaggOption(code=c, name_en=c, name_km=c, position=i)
             for i, c in enumerate(["age_0_11", "age_12_14", "age_15_17", "age_18_plus"])
         ]
-        db.session.add_all(cats.values())
-        org = Organisation(code="BENCH", name_en="Bench unit", name_km="ឯកតា", type="ngo")
-        org.provinces = provinces[:PROVINCES]
-        db.session.add(org)
-        for i in range(n_ind):
-            ind = Indicator(code=f"B-{i:03d}", result_key="G")
-            version = IndicatorVersion(
-                indicator=ind,
-                name_en=f"Bench {i}",
-                name_km="សូចនាករ",
-                measure="number",
-                frequency="quarterly",
-                by_province=True,
-            )
-            # the demo disaggregations: a third by sex, a third by age group, a third none
-            version.categories = [[cats["sex"]], [cats["age"]], []][i % 3]
-            ind.current_version = version
-            ind.reporters = [org]
-            db.session.add(ind)
-        db.session.add(
-            ReportingPeriod(
-                code="2026Q4",
-                frequency="quarterly",
-                year=2026,
-                start_date=date(2026, 10, 1),
-                end_date=date(2026, 12, 31),
-                deadline=date(2027, 1, 31),
-                status="open",
-            )
-        )
-        user = User(username="bench-partner", role="partner", organisation=org)
-        user.password_hash = "!"  # noqa: S105 (never signs in)
-        db.session.add(user)
-        db.session.commit()
+        db.session.add_all([sex, age])
+        # a third by sex, a third by age group, a third with the total only
+        bench_organisation(db.session, n_ind, lambda i: [[sex], [age], []][i % 3])
     return app
 
 

@@ -376,6 +376,25 @@ def _stored_for_refresh(session: so.Session, submission: Submission) -> dict[Row
     }
 
 
+def _value_finding(
+    kind: str, submission: Submission, key: RowKey, value_id: int, detail: Any, explanation
+) -> dict:
+    """The columns of one value's finding."""
+    return {
+        "kind": kind,
+        "indicator_id": key[0],
+        "period_id": submission.period_id,
+        "organisation_id": submission.organisation_id,
+        "province_id": key[1],
+        "disagg_key": key[2],
+        "value_id": value_id,
+        "rule_id": None,
+        "submission_id": submission.id,
+        "detail": detail,
+        "explanation": explanation,
+    }
+
+
 def _store_findings(session, submission, owed, checked, stored) -> Checked:
     now = utcnow()
     wanted: dict[str, dict] = {}
@@ -387,35 +406,15 @@ def _store_findings(session, submission, owed, checked, stored) -> Checked:
         if kinds and not row["explanation"]:
             # the flag the partner must clear before submitting: one per value, gone as
             # soon as the value is explained or its warnings stop firing
-            wanted[_value_key(FindingKind.EXPLANATION_MISSING.value, submission, key)] = {
-                "kind": FindingKind.EXPLANATION_MISSING.value,
-                "indicator_id": key[0],
-                "period_id": submission.period_id,
-                "organisation_id": submission.organisation_id,
-                "province_id": key[1],
-                "disagg_key": key[2],
-                "value_id": row["id"],
-                "rule_id": None,
-                "submission_id": submission.id,
-                "detail": {"warnings": kinds},
-                "explanation": None,
-            }
+            kind = FindingKind.EXPLANATION_MISSING.value
+            wanted[_value_key(kind, submission, key)] = _value_finding(
+                kind, submission, key, row["id"], {"warnings": kinds}, None
+            )
         for msg in messages:
-            if msg.code not in VALUE_KINDS:
-                continue
-            wanted[_value_key(msg.code, submission, key)] = {
-                "kind": msg.code,
-                "indicator_id": key[0],
-                "period_id": submission.period_id,
-                "organisation_id": submission.organisation_id,
-                "province_id": key[1],
-                "disagg_key": key[2],
-                "value_id": row["id"],
-                "rule_id": None,
-                "submission_id": submission.id,
-                "detail": msg.detail,
-                "explanation": row["explanation"] or None,
-            }
+            if msg.code in VALUE_KINDS:
+                wanted[_value_key(msg.code, submission, key)] = _value_finding(
+                    msg.code, submission, key, row["id"], msg.detail, row["explanation"] or None
+                )
     for rule, prov, left, right, keys in checked.crosschecks:
         explanations = [
             stored[k]["explanation"] for k in keys if k in stored and stored[k]["explanation"]
