@@ -45,18 +45,24 @@ def status_strip(label: str, counts: dict[str, int]) -> str:
         if not n:
             continue
         w = width * n / total
-        fill, _kind, ink = charts.STYLE[status]
+        fill, kind, _ink = charts.STYLE[status]
         name = present.status_title(status)
+        # solid fills drawn as colours: a print shows no seams between pattern tiles
+        paint = fill if kind in ("solid", "none") else f"url(#{uid}-{status})"
         out.append(
             f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
-            f'fill="url(#{uid}-{status})" stroke="#000" stroke-width="1">'
+            f'fill="{paint}" stroke="#000" stroke-width="1">'
             f"<title>{escape(label)} · {escape(name)}: {n}</title></rect>"
         )
         if w >= 34:
+            # the mark and count on a white tag: legible on every fill, in black and white
+            tag = 14 + 10 * len(str(n))
+            cx = x + w / 2
             out.append(
-                f'<text x="{x + w / 2:.1f}" y="21" text-anchor="middle" font-size="17" '
-                f'font-weight="bold" fill="{ink}" stroke="{fill}" stroke-width="3" '
-                f'paint-order="stroke" font-family="DejaVu Sans, sans-serif">'
+                f'<rect x="{cx - tag / 2:.1f}" y="5" width="{tag}" height="20" rx="3" '
+                f'fill="#fff" stroke="#000" stroke-width="0.8"/>'
+                f'<text x="{cx:.1f}" y="20.5" text-anchor="middle" font-size="15" '
+                f'font-weight="bold" fill="#000" font-family="DejaVu Sans, sans-serif">'
                 f"{present.STATUS_MARKS[status]}{n}</text>"
             )
         x += w
