@@ -40,6 +40,13 @@ NAV: list[NavItem] = [
     NavItem("indicators.periods", _l("Periods"), (Role.PLANNER, Role.REVIEWER), "/periods"),
     NavItem("budget.schedule", _l("Budget"), ALL_ROLES, "/budget"),
     NavItem("reports.variance_page", _l("Variance"), ALL_ROLES, "/variance"),
+    NavItem(
+        "reports.progress_index",
+        _l("Progress report"),
+        (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.VIEWER),
+        "/reports/progress",
+    ),
+    NavItem("reports.published_list", _l("Published reports"), ALL_ROLES, "/reports/published"),
     NavItem("stakeholders.organisations", _l("Organisations"), ALL_ROLES, "/organisations"),
     NavItem("admin.users", _l("Users"), (Role.ADMIN,), "/admin"),
 ]

@@ -95,6 +95,13 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "indicators.edit_rule": ("/quality/rules/1/edit", {"planner"}),
     "indicators.completeness": ("/completeness", {"admin", "planner", "reviewer"}),
     "indicators.notifications": ("/notifications", ALL),
+    "reports.progress_index": ("/reports/progress?period=2026Q2", ALL - {"partner"}),
+    "reports.progress_page": ("/reports/progress/2026Q2", ALL - {"partner"}),
+    "reports.progress_pdf": ("/reports/progress/2026Q2/pdf?lang=km", ALL - {"partner"}),
+    "reports.edit_narrative": ("/reports/progress/2026Q2/narratives/summary", {"planner"}),
+    "reports.publish_report": ("/reports/progress/2026Q2/publish", {"planner"}),
+    "reports.published_list": ("/reports/published", ALL),
+    "reports.published_file": ("/reports/published/1/pdf?lang=en", ALL),
     "reports.variance_page": ("/variance?period=2026Q2", ALL),
     "reports.variance_detail": ("/variance/AHTJP-01?period=2026Q2&span=ytd", ALL),
 }
@@ -255,6 +262,12 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "indicators.read_notifications": ("/notifications/read", {}, ALL),
     "reports.record_dedup": ("/variance/AHTJP-01/dedup", {}, {"reviewer"}),
     "reports.delete_dedup": ("/variance/dedup/999/delete", {}, {"reviewer"}),
+    "reports.edit_narrative": (
+        "/reports/progress/2026Q2/narratives/summary",
+        {"text_en": "Matrix", "text_km": ""},
+        {"planner"},
+    ),
+    "reports.publish_report": ("/reports/progress/2026Q2/publish", {}, {"planner"}),
 }
 # POST routes open to anyone, signed in or not.
 PUBLIC_ACTIONS = {"auth.login", "auth.set_language"}
@@ -317,6 +330,15 @@ def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
         db.session.commit()
         if url_of(endpoint).startswith((SUB, "/quality/rules/1")):
             _submission_data(db.session)
+            db.session.commit()
+        if url_of(endpoint).startswith("/reports/published/1/"):
+            import sqlalchemy as sa
+
+            from leap_me.auth.models import User
+            from leap_me.reports import publish
+
+            planner = db.session.scalar(sa.select(User).where(User.username == "planner"))
+            assert publish.publish(db.session, "2026Q2", user=planner).id == 1
             db.session.commit()
         if url_of(endpoint).startswith("/budget/scenarios/2"):
             from budget import services as budget_services

@@ -197,3 +197,23 @@ def can_preview_values(user: Any) -> bool:
 def can_record_dedup(user: Any) -> bool:
     """De-duplication adjustments of sector totals are the M&E reviewer's call."""
     return user.is_authenticated and user.role == Role.REVIEWER
+
+
+def can_read_progress_report(user: Any) -> bool:
+    """The live progress report lists every organisation's findings and explanations:
+    everyone signed in but partners (who read the published reports)."""
+    return user.is_authenticated and user.role != Role.PARTNER
+
+
+def can_write_narratives(user: Any) -> bool:
+    """The report's narratives per outcome are the planner's."""
+    return user.is_authenticated and user.role == Role.PLANNER
+
+
+def can_publish_reports(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.PLANNER
+
+
+def can_read_published_reports(user: Any) -> bool:
+    """Published reports are the programme's official record: every signed-in role."""
+    return user.is_authenticated

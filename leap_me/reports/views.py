@@ -195,3 +195,7 @@ def delete_dedup(adjustment_id: int):
     db.session.commit()
     flash(_("The adjustment was removed."), "success")
     return redirect(back)
+
+
+# The progress report's pages register on this blueprint too.
+from leap_me.reports import views_progress  # noqa: E402, F401
