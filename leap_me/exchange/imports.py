@@ -333,6 +333,14 @@ def _as_input(
     return text, None
 
 
+def _restore(text: str) -> str:
+    """Undo the template's formula guard on user text ('=x written as \'=x), so that a
+    comment that begins with = comes back as it was typed."""
+    if len(text) > 1 and tpl._text(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
@@ -383,12 +391,8 @@ def check_permission(user, org) -> None:
         )
 
 
-def _run(session, data, user, dry_run, locale, expect_org, expect_period, progress):
-    from indicators.models import Measure
-    from indicators.services import submissions as subs
-    from indicators.services.owed import owed_rows
-
-    wb, ident, formulas = open_workbook(data)
+def check_target(ident: Identity, expect_org: str | None, expect_period: str | None) -> None:
+    """Refuse a template made for another organisation or period than the page's."""
     if expect_org is not None and ident.organisation != expect_org:
         raise ImportRefused(
             _(
@@ -409,6 +413,15 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
             ),
             code="other_period",
         )
+
+
+def _run(session, data, user, dry_run, locale, expect_org, expect_period, progress):
+    from indicators.models import Measure
+    from indicators.services import submissions as subs
+    from indicators.services.owed import owed_rows
+
+    wb, ident, formulas = open_workbook(data)
+    check_target(ident, expect_org, expect_period)
     org, period = _find(session, ident)
     if org is None or period is None:
         raise ImportRefused(
@@ -519,7 +532,7 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
                     if raw is None
                     else (_cell_text(raw) if not isinstance(raw, str) else raw.strip())
                 )
-                typed[name], err = text, None
+                typed[name], err = _restore(text), None
             else:
                 typed[name], err = _as_input(raw, measure, yes_words, no_words)
             if err:
@@ -570,8 +583,8 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
                 )
             )
             bad = True
-        explanation = _cell_text(row[tpl.COL_EXPLAIN])[:MAX_TEXT]
-        comment = _cell_text(row[tpl.COL_COMMENT])[:MAX_TEXT]
+        explanation = _restore(_cell_text(row[tpl.COL_EXPLAIN]))[:MAX_TEXT]
+        comment = _restore(_cell_text(row[tpl.COL_COMMENT]))[:MAX_TEXT]
         if bad:
             continue
         cell = subs.CellInput(

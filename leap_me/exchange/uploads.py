@@ -37,6 +37,11 @@ class Stored:
 
 
 def root(instance_path: str | Path) -> Path:
+    """``instance/imports`` (``LEAP_IMPORTS_DIR`` in the configuration overrides it)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("LEAP_IMPORTS_DIR"):
+        return Path(current_app.config["LEAP_IMPORTS_DIR"])
     return Path(instance_path) / "imports"
 
 

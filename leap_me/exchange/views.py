@@ -232,7 +232,8 @@ def upload_workbook(org_code: str, period_code: str):
         return _page(sub, org, period, refusal=refusal, status=413)
     # the guard and the identification sheet first: a refused file is never stored
     try:
-        imports.open_workbook(data)
+        _wb, ident, _formulas = imports.open_workbook(data)
+        imports.check_target(ident, org.code, period.code)
     except imports.ImportRefused as exc:
         return _page(sub, org, period, refusal=exc, status=exc.status)
     stored = uploads.store(

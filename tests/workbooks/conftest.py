@@ -19,6 +19,14 @@ sub = _subs.sub
 user = _subs.user
 
 
+@pytest.fixture(autouse=True)
+def _imports_dir(app, tmp_path):
+    """Uploads waiting for confirmation go to a folder of the test's own."""
+    app.config["LEAP_IMPORTS_DIR"] = str(tmp_path / "imports")
+    yield
+    app.config.pop("LEAP_IMPORTS_DIR", None)
+
+
 @pytest.fixture
 def template(db, org, period):
     """``template("AHTJP-SRP", "2026Q4", "en")`` → the workbook's bytes."""
