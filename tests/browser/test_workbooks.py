@@ -74,7 +74,8 @@ def test_download_fill_upload_dry_run_and_write(seeded_app, browser, live_server
     axe(page, f"dry run ({lang})")
     with page.expect_download() as dl:
         page.click("#download-marked")
-    marked = load_workbook(dl.value.path())
+    dl.value.save_as(tmp_path / "marked.xlsx")
+    marked = load_workbook(tmp_path / "marked.xlsx")
     assert data_sheet(marked).cell(bad, 10).comment is not None
     assert _value(seeded_app, "AHTJP-09") is None  # nothing written
 
