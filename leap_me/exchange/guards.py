@@ -109,10 +109,24 @@ def _col_index(letters: str) -> int:
 
 
 def _parse_ref(ref: str) -> tuple[int, int] | None:
-    match = _REF.fullmatch(ref.strip().upper())
+    match = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
     if not match:
         return None
-    return int(match.group(2)), _col_index(match.group(1))
+    letters = match.group(1)
+    col = _COLS.get(letters)
+    if col is None:
+        col = _col_index(letters)
+    return int(match.group(2)), col
+
+
+#: column letters → index for the first 702 columns (A … ZZ): no arithmetic per cell
+_COLS = {}
+for _i in range(702):
+    _n, _s = _i + 1, ""
+    while _n:
+        _n, _r = divmod(_n - 1, 26)
+        _s = chr(65 + _r) + _s
+    _COLS[_s] = _i + 1
 
 
 def unreadable() -> WorkbookError:
@@ -192,6 +206,8 @@ def _new_parser():
 
 
 def _local(name: str) -> str:
+    if "}" not in name and ":" not in name:  # the usual case: no prefix
+        return name
     return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
