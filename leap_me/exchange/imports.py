@@ -38,7 +38,7 @@ LIMITS = Limits(
     max_rows=200_001,
     max_columns=64,
     max_cells=200_001 * 16,
-    max_shared_strings=1_000_000,
+    max_shared_strings=2_500_000,  # `count` is every string cell, not the unique ones
     max_uncompressed=400 * 1024 * 1024,
     max_part=4 * 1024 * 1024,
 )

@@ -51,7 +51,7 @@ HOSTILE = {
     "damaged deflate": (g._damaged, "not a readable"),
     "zip bomb": (g._bomb, "zip bomb"),
     "XFD1048576": (lambda: g.xlsx(g.FAR), "XFD1048576"),
-    "millions of shared strings": (lambda: g._shared_bomb(2_000_000), "different texts|zip bomb"),
+    "millions of shared strings": (lambda: g._shared_bomb(3_000_000), "different texts|zip bomb"),
     "declared shared strings": (g._big_declared_strings, "different texts"),
     "xlsm": (g._xlsm, "macros"),
     "vbaProject.bin only": (
