@@ -435,7 +435,10 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
             _("The workbook has no sheet named %(name)s.", name=sheet), code="no_sheet", sheet=sheet
         )
     try:
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        ws = wb.get_sheet_by_name(sheet)
+        first_row, first_col = ws.start or (0, 0)
+        height = ws.total_height
+        rows = ws.iter_rows()  # streamed: the sheet is never one big list in memory
     except Exception:  # noqa: BLE001
         raise ImportRefused(_("The file is not a readable .xlsx workbook."), status=400) from None
     report = Report(org.code, period.code, sheet, dry_run)
@@ -459,14 +462,18 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
     row_of: dict[tuple, int] = {}
     label_of: dict[tuple, tuple[str, str, str, str]] = {}
     seen: dict[str, int] = {}
-    total = max(0, len(rows) - tpl.HEADER_ROWS)
+    total = max(0, height - tpl.HEADER_ROWS)
     report.rows = 0
-    for index in range(tpl.HEADER_ROWS, len(rows)):
+    pad = [None] * first_col
+    for offset, raw_row in enumerate(rows):
+        index = first_row + offset
+        if index < tpl.HEADER_ROWS:
+            continue
         if progress is not None and index % 1000 == 0:
             progress(index, total)
-        row = rows[index]
         excel_row = index + 1
-        row = list(row) + [None] * (tpl.COLUMNS - len(row))
+        row = pad + list(raw_row)
+        row += [None] * (tpl.COLUMNS - len(row))
         key = _cell_text(row[tpl.COL_KEY])
         if not key and not any(_cell_text(v) for v in row[tpl.COL_VALUE : tpl.COLUMNS]):
             continue  # an empty line
