@@ -232,10 +232,11 @@ def run_command(ctx, host: str, port: int, workers: int, setup: bool, debug: boo
 
 
 def register(app: Flask) -> None:
-    from leap_me.exchange.cli import export_group
+    from leap_me.exchange.cli import export_group, import_group
 
     for cmd in (
         export_group,
+        import_group,
         seed_command,
         demo_accounts_command,
         users_group,

@@ -89,6 +89,9 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "indicators.submission": (f"{SUB}", SUB_READERS),
     "indicators.submission_history": (f"{SUB}/history", SUB_READERS),
     "indicators.download_evidence": (f"{SUB}/evidence/1", SUB_READERS),
+    # the offline submission workbook (issue 10)
+    "exchange.download_template": (f"{SUB}/template.xlsx", SUB_READERS),
+    "exchange.workbook": (f"{SUB}/workbook", SUB_READERS),
     "indicators.quality": ("/quality", {"admin", "planner", "reviewer"}),
     "indicators.rules": ("/quality/rules", {"admin", "planner", "reviewer"}),
     "indicators.new_rule": ("/quality/rules/new", {"planner"}),
@@ -122,11 +125,13 @@ API: dict[str, tuple[str, set[str]]] = {
     "indicators_api.completeness_api": ("/api/v1/completeness?period=2026Q4", ALL - {"partner"}),
     "reports_api.variance": ("/api/v1/variance?period=2026Q2&span=plan", ALL),
     "exchange_api.iati_activities": ("/api/v1/iati/activities.xml", BUDGET_READERS),
+    "exchange_api.template": ("/api/v1/templates?org=AHTJP-SRP&period=2026Q4", SUB_READERS),
 }
 
 # Every API POST: (url, JSON body, roles allowed), called with a bearer token. Allowed
 # roles reach the endpoint's own checks (200, 400, 404, 409 or 422); others get 403.
 API_ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
+    "exchange_api.import_workbook": ("/api/v1/imports?dryRun=true", {}, {"partner"}),
     "indicators_api.submission_submit": (
         "/api/v1/submissions/AHTJP-SRP/2026Q4/submit",
         {},
@@ -178,7 +183,7 @@ for _name, _method, _path in (
 DHIS2["dhis2.post_data_value_sets_v1"] = ("POST", "/api/v1/dataValueSets", {"partner"})
 
 #: API routes whose successful reply is a file, not JSON (errors are still JSON).
-NOT_JSON = {"exchange_api.iati_activities"}
+NOT_JSON = {"exchange_api.iati_activities", "exchange_api.template"}
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
 # (200, 302, 400 or 404 for a missing record); others get 403; anonymous the sign-in page.
@@ -254,6 +259,8 @@ ACTIONS: dict[str, tuple[str, dict, set[str]]] = {
     "indicators.comment_value": (f"{SUB}/values/999/comments", {}, {"partner", "reviewer"}),
     "indicators.reopen_value": (f"{SUB}/values/999/reopen", {}, {"reviewer"}),
     "indicators.upload_evidence": (f"{SUB}/evidence", {}, {"partner"}),
+    "exchange.upload_workbook": (f"{SUB}/workbook", {}, {"partner"}),
+    "exchange.apply_workbook": (f"{SUB}/workbook/apply", {}, {"partner"}),
     "indicators.delete_evidence": (f"{SUB}/evidence/999/delete", {}, {"partner"}),
     "indicators.decide_finding": ("/quality/findings/999/dismiss", {}, {"reviewer"}),
     "indicators.new_rule": ("/quality/rules/new", {}, {"planner"}),

@@ -109,10 +109,24 @@ def _col_index(letters: str) -> int:
 
 
 def _parse_ref(ref: str) -> tuple[int, int] | None:
-    match = _REF.fullmatch(ref.strip().upper())
+    match = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
     if not match:
         return None
-    return int(match.group(2)), _col_index(match.group(1))
+    letters = match.group(1)
+    col = _COLS.get(letters)
+    if col is None:
+        col = _col_index(letters)
+    return int(match.group(2)), col
+
+
+#: column letters → index for the first 702 columns (A … ZZ): no arithmetic per cell
+_COLS = {}
+for _i in range(702):
+    _n, _s = _i + 1, ""
+    while _n:
+        _n, _r = divmod(_n - 1, 26)
+        _s = chr(65 + _r) + _s
+    _COLS[_s] = _i + 1
 
 
 def unreadable() -> WorkbookError:
@@ -192,6 +206,8 @@ def _new_parser():
 
 
 def _local(name: str) -> str:
+    if "}" not in name and ":" not in name:  # the usual case: no prefix
+        return name
     return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
@@ -201,8 +217,10 @@ def _local(name: str) -> str:
 class _SheetScan:
     """Streams one worksheet: dimension, cell references, formulas without a value."""
 
-    def __init__(self, sheet: str, limits: Limits):
+    def __init__(self, sheet: str, limits: Limits, formulas: set[str] | None = None):
         self.sheet = sheet
+        #: when given, collects the cells that hold a formula with a saved value
+        self.formulas = formulas
         self.limits = limits
         self.row = 0
         self.col = 0
@@ -290,11 +308,13 @@ class _SheetScan:
                         sheet=self.sheet,
                     )
                 )
+            if self.has_formula and self.formulas is not None:
+                self.formulas.add(self.in_cell)
             self.in_cell = None
 
 
-def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget) -> None:
-    scan = _SheetScan(sheet, limits)
+def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget, formulas=None) -> None:
+    scan = _SheetScan(sheet, limits, formulas)
     parser = _new_parser()
     parser.StartElementHandler = scan.start
     parser.EndElementHandler = scan.end
@@ -369,10 +389,14 @@ def _sheet_names(zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
 # --- the guard -----------------------------------------------------------------------
 
 
-def check_workbook(data: bytes, limits: Limits | None = None) -> None:
+def check_workbook(
+    data: bytes, limits: Limits | None = None, formulas: dict[str, set[str]] | None = None
+) -> None:
     """Refuse (WorkbookError) a file that is not a safe, readable .xlsx within ``limits``.
 
-    Reads nothing into cells: only the zip directory and streamed XML."""
+    Reads nothing into cells: only the zip directory and streamed XML. When ``formulas``
+    is a dict it receives, per sheet name, the cells holding a formula with a saved value
+    (the submission import uses the saved value and says so)."""
     limits = limits or Limits()
     if not data:
         raise WorkbookError(_("The file is empty."))
@@ -397,7 +421,7 @@ def check_workbook(data: bytes, limits: Limits | None = None) -> None:
         raise unreadable()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            _check_zip(zf, limits)
+            _check_zip(zf, limits, formulas)
     except WorkbookError:
         raise
     except _Stop as stop:
@@ -407,7 +431,7 @@ def check_workbook(data: bytes, limits: Limits | None = None) -> None:
         raise unreadable() from None
 
 
-def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
+def _check_zip(zf: zipfile.ZipFile, limits: Limits, formulas=None) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         raise WorkbookError(
@@ -464,7 +488,8 @@ def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
         name = info.filename
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
             sheet = sheet_names.get(name) or name.rsplit("/", 1)[-1].removesuffix(".xml")
-            _scan_sheet(zf, info, sheet, limits, budget)
+            cells = formulas.setdefault(sheet, set()) if formulas is not None else None
+            _scan_sheet(zf, info, sheet, limits, budget, cells)
         elif name == "xl/sharedStrings.xml":
             _scan_shared_strings(zf, info, limits, budget)
 
