@@ -29,3 +29,12 @@ def iati_activities():
         mimetype="application/xml",
         headers={"Content-Disposition": 'inline; filename="leap-iati-activities.xml"'},
     )
+
+
+@bp.route("/donor-workbook")
+@signed_in
+def donor_workbook():
+    """The donor workbook (``?lang=en|km&period=2026Q2``), as on the reports page."""
+    from leap_me.exchange import donor_web
+
+    return donor_web.download()
