@@ -100,7 +100,8 @@ def approved_values(session: so.Session, until: date | None = None) -> pd.DataFr
     rows = session.execute(approved_value_query(until)).all()
     frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
     if not frame.empty:
-        frame["approved_at"] = pd.to_datetime(frame["approved_at"])
+        # UTC, without a zone: spreadsheets have no time zones
+        frame["approved_at"] = pd.to_datetime(frame["approved_at"], utc=True).dt.tz_convert(None)
     return frame
 
 

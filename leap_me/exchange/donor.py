@@ -450,8 +450,9 @@ def tidy_frame(values: pd.DataFrame, cats: Sequence[Any], lang: str) -> list[Tid
 
     def text(title: str, series: pd.Series) -> TidyColumn:
         series = series.astype(object).where(series.notna() & (series != ""), None)
-        longest = series.dropna().astype(str).str.len().max() if len(series) else 0
-        width = max(8, min(60, max(len(title), int(longest or 0)) + 2))
+        present = series.dropna()
+        longest = int(present.astype(str).str.len().max()) if len(present) else 0
+        width = max(8, min(60, max(len(title), longest) + 2))
         return TidyColumn(title, "text", series.tolist(), width)
 
     def number(title: str, series: pd.Series, kind: str = "number") -> TidyColumn:
@@ -479,7 +480,7 @@ def tidy_frame(values: pd.DataFrame, cats: Sequence[Any], lang: str) -> list[Tid
         text(_("Text value"), values["text_value"]),
         text(_("Status"), status),
         text(_("Approved by"), values["approved_by"]),
-        number(_("Approved at"), values["approved_at"], "datetime"),
+        number(_("Approved at (UTC)"), values["approved_at"], "datetime"),
     ]
     for col in columns:
         if col.kind in ("date", "datetime"):
