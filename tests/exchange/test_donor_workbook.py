@@ -182,7 +182,7 @@ def test_khmer_workbook(donor_data, login):
     assert all(c.font.name == "Noto Sans Khmer" for c in data[1])
     assert data["B2"].font.name == "Noto Sans Khmer"
     tracking = wb[wb.sheetnames[2]]
-    assert any("ករណី" == c.value for row in tracking.iter_rows() for c in row)
+    assert any(c.value == "ករណី" for row in tracking.iter_rows() for c in row)
     head = [c.value for c in tracking[1]]
     assert not any(h in ("Code", "Indicator", "Baseline") for h in head)
 
