@@ -99,6 +99,7 @@ def _width(texts: Sequence[Any], title: str, low: int = 8, high: int = 60) -> in
 
 
 def _header(ws: Any, st: Styles, titles: Sequence[str], widths: Sequence[int]) -> None:
+    ws.set_row(0, 32)  # two lines of a wrapped title (set before the row is written)
     for c, (title, width) in enumerate(zip(titles, widths, strict=True)):
         ws.write_string(0, c, str(title), st.head)
         ws.set_column(c, c, width)

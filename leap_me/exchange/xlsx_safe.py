@@ -86,15 +86,9 @@ def write_text(worksheet: Any, row: int, col: int, value: Any, style: TextStyle)
 def text_formats(values: list[Any], style: TextStyle) -> list[Any]:
     """The format of each cell of a column of text (``None`` for empty cells), for
     writers that stream many rows: :func:`is_risky` is asked once per distinct text."""
-    seen: dict[Any, Any] = {}
     plain, quoted = style.plain, style.quoted
-    out = []
-    for v in values:
-        fmt = seen.get(v, seen)
-        if fmt is seen:
-            fmt = seen[v] = quoted if v and is_risky(str(v)) else plain
-        out.append(fmt)
-    return out
+    lookup = {v: quoted if v and is_risky(str(v)) else plain for v in set(values)}
+    return [lookup[v] for v in values]
 
 
 def set_text(cell: Any, value: Any) -> None:
