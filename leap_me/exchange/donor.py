@@ -17,9 +17,11 @@ Every cell of user text goes through ``leap_me.exchange.xlsx_safe``.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -156,14 +158,32 @@ def build(
 ) -> bytes | None:
     """Write the donor workbook into ``target`` (a path or a binary file); without one,
     return its bytes. ``lang`` and ``period`` must have been :func:`resolve`\\ d."""
-    buf = io.BytesIO() if target is None else None
     with force_locale(lang):
-        wb = xlsxwriter.Workbook(buf if buf is not None else target, WORKBOOK_OPTIONS)
-        try:
-            _write(session, wb, lang, period, made_by)
-        finally:
-            wb.close()
-    return buf.getvalue() if buf is not None else None
+        read = _read(session, period)  # before any file is opened: errors leave none
+        if target is None:
+            buf = io.BytesIO()
+            _write_book(buf, session, read, lang, period, made_by)
+            return buf.getvalue()
+        if isinstance(target, str | os.PathLike):
+            # into a sibling file, renamed when complete: never a half-written workbook
+            final = Path(target)
+            part = final.with_name(final.name + ".part")
+            try:
+                _write_book(str(part), session, read, lang, period, made_by)
+                os.replace(part, final)
+            finally:
+                part.unlink(missing_ok=True)
+            return None
+        _write_book(target, session, read, lang, period, made_by)
+    return None
+
+
+def _write_book(target, session, read, lang, period, made_by) -> None:
+    wb = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    try:
+        _write(session, wb, read, lang, period, made_by)
+    finally:
+        wb.close()
 
 
 def sheet_titles() -> dict[str, str]:
@@ -180,15 +200,12 @@ def sheet_titles() -> dict[str, str]:
     }
 
 
-def _write(session: so.Session, wb: Any, lang: str, period: str | None, made_by: str) -> None:
+def _read(session: so.Session, period: str | None) -> dict[str, Any]:
+    """Everything the workbook shows, in a fixed number of queries whatever the data."""
     from budget import services as budget
     from leap_me.reports import variance
     from logframe import services as logframe
 
-    st = _styles(wb, lang)
-    names = sheet_titles()
-    # Read everything first (a fixed number of queries), then write sheet by sheet.
-    version = logframe.current_version(session)
     data = None
     if period:
         try:
@@ -197,11 +214,22 @@ def _write(session: so.Session, wb: Any, lang: str, period: str | None, made_by:
             message = _("There is no reporting period %(code)s.", code=period)
             raise DonorWorkbookError(message, "unknown_period") from None
     until = data.period["end"].date() if data is not None else None
-    values = tidy_reading.approved_values(session, until)
-    cats = disagg_categories(session)
     schedule = budget.approved_schedule(session)
-    money = budget.compute(session, schedule) if schedule is not None else None
+    return {
+        "version": logframe.current_version(session),
+        "data": data,
+        "values": tidy_reading.approved_values(session, until),
+        "cats": disagg_categories(session),
+        "schedule": schedule,
+        "money": budget.compute(session, schedule) if schedule is not None else None,
+    }
 
+
+def _write(session, wb: Any, read: dict[str, Any], lang: str, period, made_by: str) -> None:
+    st = _styles(wb, lang)
+    names = sheet_titles()
+    version, data, values = read["version"], read["data"], read["values"]
+    cats, schedule, money = read["cats"], read["schedule"], read["money"]
     _readme(wb, st, names, lang, period, version, values, schedule, made_by)
     _logframe(session, wb, st, names["logframe"], lang, version)
     _tracking(wb, st, names["tracking"], names["by_period"], lang, data)

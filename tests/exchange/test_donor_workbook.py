@@ -196,10 +196,12 @@ def test_cli_writes_the_workbook_and_refuses_a_bad_period(donor_data, runner, tm
     assert "Wrote" in result.output and out.exists()
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) == len(EN_SHEETS)
+    out.unlink()
     result = runner.invoke(args=["export", "donor-workbook", "-o", str(out), "--period", "2099Q9"])
     assert result.exit_code != 0 and "2099Q9" in result.output
     result = runner.invoke(args=["export", "donor-workbook", "-o", str(out), "--period", "2031Q1"])
     assert result.exit_code != 0 and "There is no reporting period 2031Q1." in result.output
+    assert list(tmp_path.iterdir()) == []  # a refused export leaves no file behind
 
 
 def test_bad_questions_get_a_clear_error(donor_data, login):
