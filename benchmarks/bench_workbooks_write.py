@@ -3,8 +3,10 @@ XlsxWriter ``constant_memory`` write of the same cells (the floor).
 
 The figure is what the export does after its one query: the columns built with pandas
 (names in the language, disaggregations split into columns, formula-safe text formats)
-and the streamed sheet, closed into a file. The floor writes the same cells, with the same
-number and date formats, from ready Python lists in a bare loop. Goal (issue 10): at most
+and the streamed sheet, closed into a file. The floor writes the same cells — the same
+values with the same number and date formats, text without a format (as the English
+sheet writes it, but for the quote-prefixed cells) — from ready Python lists in a bare
+loop. Goal (issue 10): at most
 1.5× the floor; the whole donor workbook (query included) under 500 MB of peak memory.
 Printed: each ratio, rows per second and the peaks.
 """
@@ -181,13 +183,14 @@ def run(quick: bool = False) -> list[Result]:
         def bare() -> None:
             wb = xlsxwriter.Workbook(str(out_dir / "bare.xlsx"), {"constant_memory": True})
             ws = wb.add_worksheet("Data")
-            number = wb.add_format({"num_format": "#,##0.##"})
-            day = wb.add_format({"num_format": "yyyy-mm-dd"})
-            stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+            number = wb.add_format({"num_format": donor.TIDY_FORMATS["number"]})
+            day = wb.add_format({"num_format": donor.TIDY_FORMATS["date"]})
+            stamp = wb.add_format({"num_format": donor.TIDY_FORMATS["datetime"]})
+            head = wb.add_format({"bold": True, "bg_color": "#D6EAF8", "text_wrap": True})
             fmts = [None, number, day, stamp]
             codes = [("text", "number", "date", "datetime").index(k) for k in kinds]
             for c, title in enumerate(titles):
-                ws.write_string(0, c, title)
+                ws.write_string(0, c, title, head)
             ws_string, ws_number, ws_datetime = ws.write_string, ws.write_number, ws.write_datetime
             for r, row in enumerate(cells, start=1):
                 for c, v in enumerate(row):

@@ -69,6 +69,15 @@ class Styles:
     percent: Any
     date: Any
     datetime: Any
+    #: The data sheet's own formats: one line per value, no alignment, so that a cell
+    #: costs what a bare XlsxWriter cell costs (text: no format at all in English).
+    tidy_text: TextStyle
+    tidy_number: Any
+    tidy_date: Any
+    tidy_datetime: Any
+
+
+TIDY_FORMATS = {"number": "#,##0.##", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
 def _styles(wb: Any, lang: str) -> Styles:
@@ -92,6 +101,10 @@ def _styles(wb: Any, lang: str) -> Styles:
         percent=wb.add_format({"num_format": "0.0%", "valign": "top", **font}),
         date=wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top", **font}),
         datetime=wb.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top", **font}),
+        tidy_text=text_style(wb, font),
+        tidy_number=wb.add_format({"num_format": TIDY_FORMATS["number"], **font}),
+        tidy_date=wb.add_format({"num_format": TIDY_FORMATS["date"], **font}),
+        tidy_datetime=wb.add_format({"num_format": TIDY_FORMATS["datetime"], **font}),
     )
 
 
@@ -479,22 +492,29 @@ def tidy_frame(values: pd.DataFrame, cats: Sequence[Any], lang: str) -> list[Tid
 
     def text(title: str, series: pd.Series) -> TidyColumn:
         series = series.astype(object).where(series.notna() & (series != ""), None)
-        present = series.dropna()
-        longest = int(present.astype(str).str.len().max()) if len(present) else 0
+        distinct = [v for v in pd.unique(series) if v is not None]  # widths: once per text
+        longest = max((len(str(v)) for v in distinct), default=0)
         width = max(8, min(60, max(len(title), longest) + 2))
         return TidyColumn(title, "text", series.tolist(), width)
 
-    def number(title: str, series: pd.Series, kind: str = "number") -> TidyColumn:
+    def number(title: str, series: pd.Series) -> TidyColumn:
         series = series.astype(object).where(series.notna(), None)
-        return TidyColumn(title, kind, series.tolist(), max(12, len(title) + 2))
+        return TidyColumn(title, "number", series.tolist(), max(12, len(title) + 2))
 
-    status = values["status"].map(lambda s: _("Approved") if s == "approved" else s)
+    def moment(title: str, series: pd.Series, kind: str) -> TidyColumn:
+        stamps = pd.to_datetime(series)
+        plain = pd.Series(stamps.dt.to_pydatetime(), dtype=object)  # vectorised, not per row
+        plain = plain.where(stamps.notna().to_numpy(), None)
+        return TidyColumn(title, kind, plain.tolist(), 12 if kind == "date" else 17)
+
+    approved = _("Approved")
+    status = values["status"].replace({"approved": approved})
     columns = [
         text(_("Indicator code"), values["indicator_code"]),
         text(_("Indicator"), pick("indicator_name_en", "indicator_name_km")),
         text(_("Unit"), pick("unit_en", "unit_km")),
         text(_("Period"), values["period_code"]),
-        number(_("Period end"), pd.to_datetime(values["period_end"]), "date"),
+        moment(_("Period end"), values["period_end"], "date"),
         text(_("Organisation code"), values["organisation_code"]),
         text(_("Organisation"), pick("organisation_name_en", "organisation_name_km")),
         text(_("Province code"), values["province_code"]),
@@ -509,14 +529,8 @@ def tidy_frame(values: pd.DataFrame, cats: Sequence[Any], lang: str) -> list[Tid
         text(_("Text value"), values["text_value"]),
         text(_("Status"), status),
         text(_("Approved by"), values["approved_by"]),
-        number(_("Approved at (UTC)"), values["approved_at"], "datetime"),
+        moment(_("Approved at (UTC)"), values["approved_at"], "datetime"),
     ]
-    for col in columns:
-        if col.kind in ("date", "datetime"):
-            col.values = [
-                None if v is None or v is pd.NaT else v.to_pydatetime() for v in col.values
-            ]
-            col.width = 12 if col.kind == "date" else 17
     return columns
 
 
@@ -529,11 +543,11 @@ def write_tidy(ws: Any, st: Styles, columns: list[TidyColumn]) -> int:
     plan = []
     for col in columns:
         if col.kind == "text":
-            plan.append((0, col.values, text_formats(col.values, st.text)))
+            plan.append((0, col.values, text_formats(col.values, st.tidy_text)))
         elif col.kind == "number":
-            plan.append((1, col.values, st.number))
+            plan.append((1, col.values, st.tidy_number))
         else:
-            plan.append((2, col.values, st.date if col.kind == "date" else st.datetime))
+            plan.append((2, col.values, st.tidy_date if col.kind == "date" else st.tidy_datetime))
     for r in range(n):
         row = r + 1
         for c, (kind, vals, fmt) in enumerate(plan):
