@@ -121,5 +121,5 @@ def split_disaggregations(
             out.append((cat, pd.Series(dtype=object)))
             continue
         codes = keys.str.extract(rf"(?:^|\|){re.escape(cat.code)}:([^|]*)", expand=False)
-        out.append((cat, codes.map(lambda c, names=names: names.get(c, c), na_action="ignore")))
+        out.append((cat, codes.map(names).fillna(codes)))  # an unknown code stays as is
     return out

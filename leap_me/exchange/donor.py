@@ -32,7 +32,7 @@ from sqlalchemy import orm as so
 from indicators.services import calendar
 from indicators.services import tidy as tidy_reading
 from indicators.services.disaggregations import categories as disagg_categories
-from leap_me.exchange.xlsx_safe import TextStyle, text_formats, text_style, write_text
+from leap_me.exchange.xlsx_safe import TextStyle, text_format_map, text_style, write_text
 from leap_me.lazy import pandas as pd
 
 LANGS = ("en", "km")
@@ -540,26 +540,29 @@ def write_tidy(ws: Any, st: Styles, columns: list[TidyColumn]) -> int:
     _header(ws, st, [c.title for c in columns], [c.width for c in columns])
     n = len(columns[0].values) if columns else 0
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
-    plan = []
+    kinds, formats = [], []
     for col in columns:
         if col.kind == "text":
-            plan.append((0, col.values, text_formats(col.values, st.tidy_text)))
+            # {text: format}: the rule is asked once per distinct text
+            kinds.append(0)
+            formats.append(text_format_map(col.values, st.tidy_text))
         elif col.kind == "number":
-            plan.append((1, col.values, st.tidy_number))
+            kinds.append(1)
+            formats.append(st.tidy_number)
         else:
-            plan.append((2, col.values, st.tidy_date if col.kind == "date" else st.tidy_datetime))
-    for r in range(n):
-        row = r + 1
-        for c, (kind, vals, fmt) in enumerate(plan):
-            v = vals[r]
+            kinds.append(2)
+            formats.append(st.tidy_date if col.kind == "date" else st.tidy_datetime)
+    for row, cells in enumerate(zip(*[col.values for col in columns], strict=True), start=1):
+        for c, v in enumerate(cells):
             if v is None:
                 continue
+            kind = kinds[c]
             if kind == 0:
-                write_string(row, c, v, fmt[r])
+                write_string(row, c, v, formats[c][v])
             elif kind == 1:
-                write_number(row, c, v, fmt)
+                write_number(row, c, v, formats[c])
             else:
-                write_datetime(row, c, v, fmt)
+                write_datetime(row, c, v, formats[c])
     ws.autofilter(0, 0, max(1, n), max(0, len(columns) - 1))
     return n
 

@@ -31,6 +31,7 @@ Two writers share the rule: :func:`write_text` for XlsxWriter (streaming exports
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 #: Characters that start a formula (or a DDE payload) in Excel or LibreOffice.
@@ -86,9 +87,14 @@ def write_text(worksheet: Any, row: int, col: int, value: Any, style: TextStyle)
 def text_formats(values: list[Any], style: TextStyle) -> list[Any]:
     """The format of each cell of a column of text (``None`` for empty cells), for
     writers that stream many rows: :func:`is_risky` is asked once per distinct text."""
-    plain, quoted = style.plain, style.quoted
-    lookup = {v: quoted if v and is_risky(str(v)) else plain for v in set(values)}
+    lookup = text_format_map(values, style)
     return [lookup[v] for v in values]
+
+
+def text_format_map(values: Iterable[Any], style: TextStyle) -> dict[Any, Any]:
+    """``{text: format}`` for every distinct text of a column (the rule asked once each)."""
+    plain, quoted = style.plain, style.quoted
+    return {v: quoted if v and is_risky(str(v)) else plain for v in set(values)}
 
 
 def set_text(cell: Any, value: Any) -> None:
