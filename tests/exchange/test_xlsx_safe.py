@@ -63,6 +63,8 @@ def test_text_formats_agree_with_the_rule():
     formats = xlsx_safe.text_formats(values, style)
     expected = [style.quoted] * len(RISKY) + [style.plain] * len(SAFE) + [style.plain, style.quoted]
     assert formats == expected
+    lookup = xlsx_safe.text_format_map(values, style)
+    assert [lookup[v] for v in values] == expected and len(lookup) == len(set(values))
     wb.close()
 
 
