@@ -256,7 +256,11 @@ def _readme(wb, st, names, lang, period, version, values, schedule, made_by) -> 
     ws.set_column(1, 1, 100)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     plan = (
-        _("Plan version %(number)s (%(status)s)", number=version.number, status=version.status)
+        _(
+            "Plan version %(number)s (%(status)s)",
+            number=version.number,
+            status=_version_status(version.status),
+        )
         if version is not None
         else _("No plan yet.")
     )
@@ -459,6 +463,15 @@ def _tracking(wb, st, name, by_period_name, lang, data) -> None:
         for c in (3, 4, 5):
             _num(ws, r, c, line[c], st.number)
     ws.autofilter(0, 0, max(1, len(lines)), len(titles) - 1)
+
+
+def _version_status(code: str) -> str:
+    from logframe.models import VersionStatus
+
+    try:
+        return VersionStatus(code).title
+    except ValueError:
+        return code or ""
 
 
 def _frequency_title(code: str) -> str:

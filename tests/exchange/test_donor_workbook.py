@@ -155,7 +155,7 @@ def test_budget_and_logframe_sheets(donor_data, login, db):
     readme = [r for r in wb["Read me"].iter_rows(values_only=True)]
     flat = [str(c) for row in readme for c in row if c]
     assert "LEAP M&E: donor workbook" in flat
-    assert "2026Q2" in flat and "Tiny" in flat
+    assert "2026Q2" in flat and "Tiny" in flat and "Plan version 1 (Draft)" in flat
     assert any("8 approved values" in t for t in flat)
     assert all(name in flat for name in EN_SHEETS[1:])
 
