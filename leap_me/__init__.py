@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
         if domain_api := _optional(f"{domain}.api"):
             apis.append(domain_api.bp)
     from leap_me.exchange import api as exchange_api
+    from leap_me.exchange import donor_web
     from leap_me.exchange import views as exchange_views
     from leap_me.exchange.dhis2 import values as _dhis2_values  # noqa: F401 (its routes)
     from leap_me.exchange.dhis2 import web as dhis2_web
@@ -126,6 +127,8 @@ def register_blueprints(app: Flask) -> None:
     apis.append(exchange_api.bp)
     pages.append(dhis2_web.bp)
     pages.append(exchange_views.bp)
+
+    pages.append(donor_web.bp)
     for bp in pages:
         app.register_blueprint(bp)
     api.register_api(app, *apis)

@@ -107,6 +107,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "reports.published_file": ("/reports/published/1/pdf?lang=en", ALL),
     "reports.variance_page": ("/variance?period=2026Q2", ALL),
     "reports.variance_detail": ("/variance/AHTJP-01?period=2026Q2&span=ytd", ALL),
+    # the donor workbook (issue 10 item 4): every approved value and the budget by source
+    "donor.workbook": ("/reports/donor-workbook.xlsx?period=2026Q2", BUDGET_READERS),
 }
 
 API: dict[str, tuple[str, set[str]]] = {
@@ -126,6 +128,7 @@ API: dict[str, tuple[str, set[str]]] = {
     "reports_api.variance": ("/api/v1/variance?period=2026Q2&span=plan", ALL),
     "exchange_api.iati_activities": ("/api/v1/iati/activities.xml", BUDGET_READERS),
     "exchange_api.template": ("/api/v1/templates?org=AHTJP-SRP&period=2026Q4", SUB_READERS),
+    "exchange_api.donor_workbook": ("/api/v1/donor-workbook?period=2026Q2", BUDGET_READERS),
 }
 
 # Every API POST: (url, JSON body, roles allowed), called with a bearer token. Allowed
@@ -183,7 +186,7 @@ for _name, _method, _path in (
 DHIS2["dhis2.post_data_value_sets_v1"] = ("POST", "/api/v1/dataValueSets", {"partner"})
 
 #: API routes whose successful reply is a file, not JSON (errors are still JSON).
-NOT_JSON = {"exchange_api.iati_activities", "exchange_api.template"}
+NOT_JSON = {"exchange_api.iati_activities", "exchange_api.template", "exchange_api.donor_workbook"}
 
 # Every POST: (url, form data, roles allowed). Allowed roles reach the form's own checks
 # (200, 302, 400 or 404 for a missing record); others get 403; anonymous the sign-in page.
@@ -316,6 +319,7 @@ DOMAIN_SEEDS = {
     "budget": ("budget",),
     "reports": ("disaggregations", "indicators", "periods"),
     "exchange": ("disaggregations", "indicators", "periods", "budget"),
+    "donor": ("disaggregations", "indicators", "periods", "budget"),
 }
 
 

@@ -5,7 +5,7 @@ Uploads are all-or-nothing: every row is checked first and every problem is repo
 sheet, row and column; only a clean file is written, and then all of it.
 """
 
-from budget.excel.common import PLANNED_SHEET, SPENDING_SHEET, safe_text
+from budget.excel.common import PLANNED_SHEET, SPENDING_SHEET
 from budget.excel.export import export_workbook, spending_rows
 from budget.excel.imports import Problem, Report, read_planned, read_spending, reason_text
 
@@ -18,6 +18,5 @@ __all__ = [
     "read_planned",
     "read_spending",
     "reason_text",
-    "safe_text",
     "spending_rows",
 ]

@@ -13,14 +13,122 @@ from flask_babel import gettext as _
 from sqlalchemy import orm as so
 
 from budget import calc
-from budget.excel.common import (
-    PLANNED_FIXED,
-    PLANNED_SHEET,
-    SPENDING_SHEET,
-    safe_text,
-)
+from budget.excel.common import PLANNED_FIXED, PLANNED_SHEET, SPENDING_SHEET
 from budget.models import Spending
+from leap_me.exchange.xlsx_safe import text_style, write_text
 from stakeholders.models import Organisation
+
+
+def make_formats(wb: Any, font_name: str | None = None) -> dict[str, Any]:
+    """The budget sheets' cell formats (``font_name``: a font with Khmer, when Khmer)."""
+    font = {"font_name": font_name} if font_name else {}
+    return {
+        "head": wb.add_format(
+            {"bold": True, "bg_color": "#D6EAF8", "text_wrap": True, "border": 1, **font}
+        ),
+        "usd": wb.add_format({"num_format": "#,##0.00", **font}),
+        "khr": wb.add_format({"num_format": "#,##0", **font}),
+        "pct": wb.add_format({"num_format": "0.00%", **font}),
+        "rate": wb.add_format({"num_format": "#,##0.00##", **font}),
+        "int": wb.add_format({"num_format": "0", **font}),
+        "bold": wb.add_format({"bold": True, **font}),
+        "text": text_style(wb, font),
+        "bold_text": text_style(wb, {"bold": True, **font}),
+    }
+
+
+def _money(ws, r, c, value, fmt):
+    if value is None:
+        ws.write_blank(r, c, None, fmt)
+    else:
+        ws.write_number(r, c, value, fmt)  # Decimal in, number out: xlsx stores text
+
+
+def _header(ws, f, titles: list[str], widths: list[int] | None = None) -> None:
+    for c, t in enumerate(titles):
+        ws.write_string(0, c, str(t), f["head"])
+        width = widths[c] if widths and c < len(widths) else max(14, min(40, len(str(t)) + 2))
+        ws.set_column(c, c, width)
+    ws.freeze_panes(1, 0)
+
+
+def write_schedule_sheet(wb: Any, f: dict[str, Any], data: dict[str, Any], name: str) -> None:
+    """The cost-sharing schedule, one row per fiscal year, into the sheet ``name``."""
+    ws = wb.add_worksheet(name)
+    titles = [
+        _("Year"), _("KHR per USD"), _("Planned (USD)"), _("Planned (KHR)"),
+        _("MoI planned (USD)"), _("MoI planned (KHR)"), _("Donors (USD)"), _("MoI share"),
+        _("Path"), _("Gap (USD)"), _("Gap (KHR)"), _("Actual (USD)"), _("Actual (KHR)"),
+        _("Actual MoI share"), _("Quarters reported"), _("Planned to date (USD)"),
+        _("Execution rate"), _("Variance (USD)"),
+    ]  # fmt: skip
+    _header(ws, f, titles)
+    usd, khr, pct, rate_fmt = f["usd"], f["khr"], f["pct"], f["rate"]
+    for r, y in enumerate(data["years_rows"], start=1):
+        ws.write_number(r, 0, y["year"], f["int"])
+        _money(ws, r, 1, y["rate"], rate_fmt)
+        _money(ws, r, 2, y["planned_usd"], usd)
+        _money(ws, r, 3, y["planned_khr"], khr)
+        _money(ws, r, 4, y["moi_usd"], usd)
+        _money(ws, r, 5, y["moi_khr"], khr)
+        _money(ws, r, 6, y["donors_usd"], usd)
+        _money(ws, r, 7, y["moi_share"], pct)
+        _money(ws, r, 8, y["path_share"], pct)
+        _money(ws, r, 9, y["gap_usd"], usd)
+        _money(ws, r, 10, y["gap_khr"], khr)
+        _money(ws, r, 11, y["actual_usd"], usd)
+        _money(ws, r, 12, y["actual_khr"], khr)
+        _money(ws, r, 13, y["actual_moi_share"], pct)
+        ws.write_number(r, 14, y["quarters"], f["int"])
+        _money(ws, r, 15, y["planned_to_date_usd"], usd)
+        _money(ws, r, 16, y["execution_rate"], pct)
+        _money(ws, r, 17, y["variance_usd"], usd)
+    ws.autofilter(0, 0, max(1, len(data["years_rows"])), len(titles) - 1)
+
+
+def write_sources_sheet(wb: Any, f: dict[str, Any], data: dict[str, Any], name: str) -> None:
+    """Year × funding source: planned and actual in USD, and each source's share."""
+    ws = wb.add_worksheet(name)
+    srcs = data["sources"]
+    titles = [_("Year")]
+    for s in srcs:
+        titles += [
+            _("%(source)s planned (USD)", source=s["code"]),
+            _("%(source)s share", source=s["code"]),
+            _("%(source)s actual (USD)", source=s["code"]),
+        ]
+    _header(ws, f, titles)
+    for r, y in enumerate(data["years_rows"], start=1):
+        ws.write_number(r, 0, y["year"], f["int"])
+        for i, s in enumerate(srcs):
+            cell = y["sources"][s["code"]]
+            _money(ws, r, 1 + 3 * i, cell["planned_usd"], f["usd"])
+            _money(ws, r, 2 + 3 * i, cell["share"], f["pct"])
+            _money(ws, r, 3 + 3 * i, cell["actual_usd"], f["usd"])
+    ws.autofilter(0, 0, max(1, len(data["years_rows"])), len(titles) - 1)
+
+
+def write_lines_sheet(
+    wb: Any, f: dict[str, Any], data: dict[str, Any], lang: str, name: str
+) -> None:
+    """Budget line × year in USD, with the output each line serves."""
+    ws = wb.add_worksheet(name)
+    years = data["years"]
+    titles = [_("Line code"), _("Name"), _("Output")] + [str(y) for y in years] + [_("Total")]
+    _header(ws, f, titles, [10, 50, 10])
+    text = f["text"]
+    for r, ln in enumerate(data.get("lines", []), start=1):
+        write_text(ws, r, 0, ln["code"], text)
+        write_text(ws, r, 1, _loc(ln, lang), text)
+        write_text(ws, r, 2, (ln["result"] or {}).get("output_code", ""), text)
+        for c, y in enumerate(years, start=3):
+            _money(ws, r, c, ln["by_year_usd"][y], f["usd"])
+        _money(ws, r, 3 + len(years), ln["total_usd"], f["usd"])
+    ws.autofilter(0, 0, max(1, len(data.get("lines", []))), len(titles) - 1)
+
+
+def _loc(obj: dict, lang: str, field: str = "name") -> str:
+    return (obj.get(f"{field}_km") if lang == "km" else None) or obj.get(f"{field}_en") or ""
 
 
 def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: str) -> bytes:
@@ -29,35 +137,21 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
         buf,
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False},
     )
-    head = wb.add_format({"bold": True, "bg_color": "#D6EAF8", "text_wrap": True, "border": 1})
-    usd = wb.add_format({"num_format": "#,##0.00"})
-    khr = wb.add_format({"num_format": "#,##0"})
-    pct = wb.add_format({"num_format": "0.00%"})
-    rate_fmt = wb.add_format({"num_format": "#,##0.00##"})
-    bold = wb.add_format({"bold": True})
+    f = make_formats(wb)
+    usd, khr, pct, rate_fmt = f["usd"], f["khr"], f["pct"], f["rate"]
+    text = f["text"]
     years = data["years"]
-
-    def loc(obj: dict, field: str = "name") -> str:
-        return (obj.get(f"{field}_km") if lang == "km" else None) or obj.get(f"{field}_en") or ""
-
-    def money(ws, r, c, value, fmt):
-        if value is None:
-            ws.write_blank(r, c, None)
-        else:
-            ws.write_number(r, c, value, fmt)  # Decimal in, number out: xlsx stores text
+    money = _money
 
     def header(ws, titles: list[str], widths: list[int] | None = None):
-        for c, t in enumerate(titles):
-            ws.write_string(0, c, str(t), head)
-            ws.set_column(c, c, (widths or [])[c] if widths and c < len(widths) else 14)
-        ws.freeze_panes(1, 0)
+        _header(ws, f, titles, widths)
 
     # About
     ws = wb.add_worksheet("About")
     ws.set_column(0, 0, 110)
     lines = [
         _("LEAP cost-sharing schedule"),
-        safe_text(data["schedule"]["name"]),
+        data["schedule"]["name"],
         _("Exported on %(date)s", date=date.today().isoformat()),
     ]
     if data["schedule"]["is_demo"]:
@@ -79,59 +173,12 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
             "the import layout for actual spending."
         ),
     ]
-    for r, text in enumerate(lines):
-        ws.write_string(r, 0, text, bold if r == 0 else None)
+    for r, line in enumerate(lines):
+        write_text(ws, r, 0, line, f["bold_text"] if r == 0 else text)
 
-    # Schedule: one row per year.
-    ws = wb.add_worksheet("Schedule")
-    titles = [
-        _("Year"), _("KHR per USD"), _("Planned (USD)"), _("Planned (KHR)"),
-        _("MoI planned (USD)"), _("MoI planned (KHR)"), _("Donors (USD)"), _("MoI share"),
-        _("Path"), _("Gap (USD)"), _("Gap (KHR)"), _("Actual (USD)"), _("Actual (KHR)"),
-        _("Actual MoI share"), _("Quarters reported"), _("Planned to date (USD)"),
-        _("Execution rate"), _("Variance (USD)"),
-    ]  # fmt: skip
-    header(ws, titles)
-    for r, y in enumerate(data["years_rows"], start=1):
-        ws.write_number(r, 0, y["year"])
-        money(ws, r, 1, y["rate"], rate_fmt)
-        money(ws, r, 2, y["planned_usd"], usd)
-        money(ws, r, 3, y["planned_khr"], khr)
-        money(ws, r, 4, y["moi_usd"], usd)
-        money(ws, r, 5, y["moi_khr"], khr)
-        money(ws, r, 6, y["donors_usd"], usd)
-        money(ws, r, 7, y["moi_share"], pct)
-        money(ws, r, 8, y["path_share"], pct)
-        money(ws, r, 9, y["gap_usd"], usd)
-        money(ws, r, 10, y["gap_khr"], khr)
-        money(ws, r, 11, y["actual_usd"], usd)
-        money(ws, r, 12, y["actual_khr"], khr)
-        money(ws, r, 13, y["actual_moi_share"], pct)
-        ws.write_number(r, 14, y["quarters"])
-        money(ws, r, 15, y["planned_to_date_usd"], usd)
-        money(ws, r, 16, y["execution_rate"], pct)
-        money(ws, r, 17, y["variance_usd"], usd)
-    ws.autofilter(0, 0, max(1, len(data["years_rows"])), len(titles) - 1)
-
-    # Sources: year × source, planned and actual in USD, and shares.
-    ws = wb.add_worksheet("Sources")
+    write_schedule_sheet(wb, f, data, "Schedule")
+    write_sources_sheet(wb, f, data, "Sources")
     srcs = data["sources"]
-    titles = [_("Year")]
-    for s in srcs:
-        titles += [
-            _("%(source)s planned (USD)", source=s["code"]),
-            _("%(source)s share", source=s["code"]),
-            _("%(source)s actual (USD)", source=s["code"]),
-        ]
-    header(ws, titles)
-    for r, y in enumerate(data["years_rows"], start=1):
-        ws.write_number(r, 0, y["year"])
-        for i, s in enumerate(srcs):
-            cell = y["sources"][s["code"]]
-            money(ws, r, 1 + 3 * i, cell["planned_usd"], usd)
-            money(ws, r, 2 + 3 * i, cell["share"], pct)
-            money(ws, r, 3 + 3 * i, cell["actual_usd"], usd)
-    ws.autofilter(0, 0, max(1, len(years)), len(titles) - 1)
 
     # Planned: the import layout, one row per line × source, in the line's currency.
     ws = wb.add_worksheet(PLANNED_SHEET)
@@ -148,11 +195,11 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
             if not cells:
                 continue
             r += 1
-            ws.write_string(r, 0, safe_text(ln["code"]))
-            ws.write_string(r, 1, safe_text(ln["category"]))
-            ws.write_string(r, 2, safe_text(ln["name_en"]))
-            ws.write_string(r, 3, safe_text(ln["name_km"]))
-            ws.write_string(r, 4, safe_text(ln["result_key"] or ""))
+            write_text(ws, r, 0, ln["code"], text)
+            write_text(ws, r, 1, ln["category"], text)
+            write_text(ws, r, 2, ln["name_en"], text)
+            write_text(ws, r, 3, ln["name_km"], text)
+            write_text(ws, r, 4, ln["result_key"] or "", text)
             ws.write_string(r, 5, ln["currency"])
             ws.write_string(r, 6, s["code"])
             fmt = khr if ln["currency"] == calc.KHR else usd
@@ -160,18 +207,7 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
                 money(ws, r, c, cells.get(y), fmt)
     ws.autofilter(0, 0, max(1, r), len(titles) - 1)
 
-    # Lines in USD: line × year.
-    ws = wb.add_worksheet("Lines USD")
-    titles = [_("Line code"), _("Name"), _("Output")] + [str(y) for y in years] + [_("Total")]
-    header(ws, titles, [10, 50, 10])
-    for r, ln in enumerate(data.get("lines", []), start=1):
-        ws.write_string(r, 0, safe_text(ln["code"]))
-        ws.write_string(r, 1, safe_text(loc(ln)))
-        ws.write_string(r, 2, safe_text((ln["result"] or {}).get("output_code", "")))
-        for c, y in enumerate(years, start=3):
-            money(ws, r, c, ln["by_year_usd"][y], usd)
-        money(ws, r, 3 + len(years), ln["total_usd"], usd)
-    ws.autofilter(0, 0, max(1, len(data.get("lines", []))), len(titles) - 1)
+    write_lines_sheet(wb, f, data, lang, "Lines USD")
 
     # Execution: line × source × year.
     ws = wb.add_worksheet("Execution")
@@ -182,7 +218,7 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
     header(ws, titles)
     rows = data.get("execution", {}).get("by_line_source_year", [])
     for r, e in enumerate(rows, start=1):
-        ws.write_string(r, 0, safe_text(e["line"]))
+        write_text(ws, r, 0, e["line"], text)
         ws.write_string(r, 1, e["source"])
         ws.write_number(r, 2, e["year"])
         money(ws, r, 3, e["planned_year_usd"], usd)
@@ -200,13 +236,13 @@ def export_workbook(data: dict[str, Any], spending: list[dict[str, Any]], lang: 
     ]  # fmt: skip
     header(ws, titles, [10, 12, 8, 8, 16, 9, 40])
     for r, s in enumerate(spending, start=1):
-        ws.write_string(r, 0, safe_text(s["line"]))
+        write_text(ws, r, 0, s["line"], text)
         ws.write_string(r, 1, s["source"])
         ws.write_number(r, 2, s["year"])
         ws.write_number(r, 3, s["quarter"])
         money(ws, r, 4, s["amount"], khr if s["currency"] == calc.KHR else usd)
         ws.write_string(r, 5, s["currency"])
-        ws.write_string(r, 6, safe_text(s["note"]))
+        write_text(ws, r, 6, s["note"], text)
     ws.autofilter(0, 0, max(1, len(spending)), len(titles) - 1)
 
     # Rates

@@ -138,3 +138,11 @@ def _err(report) -> dict:
         "message": report.summary(),
         "details": [p.as_dict() for p in report.problems],
     }
+
+@bp.route("/donor-workbook")
+@signed_in
+def donor_workbook():
+    """The donor workbook (``?lang=en|km&period=2026Q2``), as on the reports page."""
+    from leap_me.exchange import donor_web
+
+    return donor_web.download()
