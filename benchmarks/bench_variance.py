@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-from benchmarks.common import Result, compare
+from common import Result, compare
 
 MEASURES = ("number",) * 6 + ("percentage", "ratio", "yesno")
 
@@ -147,7 +147,7 @@ PAGES = (
 
 def _statements(app, username: str, url: str) -> int:
     """SQL statements one request of ``url`` sends, signed in as ``username`` (warm)."""
-    from benchmarks.common import QueryLog
+    from common import QueryLog
     from leap_me.extensions import db
 
     client = app.test_client()

@@ -79,7 +79,6 @@ def status_bars(
     Returns {"svg": markup, "rows": [(label, {status: n})]} — the rows are the table that
     the page prints beside the chart.
     """
-    uid = _uid("sb")
     rows: list[tuple[str, dict[str, int]]] = [(_("All indicators"), counts["overall"])]
     for o in outcomes:
         c = counts["per_outcome"].get(o["key"])
@@ -92,62 +91,14 @@ def status_bars(
             else _("Goal")
         )
         rows.append((label, c))
-    width, left, right = 720, 8, 8
-    bar_h, label_h, gap = 30, 26, 14
-    plot_w = width - left - right
-    legend_rows = (len(STATUSES) + 2) // 3
-    height = len(rows) * (bar_h + label_h + gap) + legend_rows * 30 + 16
-    title = _("Indicators by status, overall and per outcome")
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart status-bars" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{uid}-t" {FONT}>',
-        f'<title id="{uid}-t">{escape(title)}</title>',
-        _patterns(uid),
-    ]
-    y = 4
-    for label, c in rows:
-        total = sum(c.values())
-        out.append(f'<text x="{left}" y="{y + 19}" font-size="18">{escape(label)}</text>')
-        y += label_h
-        x = float(left)
-        for status in STATUSES:
-            n = c.get(status, 0)
-            if not n:
-                continue
-            w = plot_w * n / total
-            fill, _kind, ink = STYLE[status]
-            name = present.status_title(status)
-            out.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                f'fill="url(#{uid}-{status})" stroke="#000" stroke-width="1">'
-                f"<title>{escape(label)} · {escape(name)}: {n}</title></rect>"
-            )
-            if w >= 34:
-                mark = present.STATUS_MARKS[status]
-                out.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 21}" text-anchor="middle" '
-                    f'font-size="17" font-weight="bold" fill="{ink}" stroke="{fill}" '
-                    f'stroke-width="3" paint-order="stroke">{mark}{n}</text>'
-                )
-            x += w
-        if not total:
-            out.append(
-                f'<rect x="{left}" y="{y}" width="{plot_w}" height="{bar_h}" fill="none" '
-                f'stroke="#000" stroke-dasharray="4 3"/>'
-            )
-        y += bar_h + gap
-    for i, status in enumerate(STATUSES):
-        row, col = divmod(i, 3)
-        lx = left + col * (width / 3)
-        ly = y + row * 30 + 16
-        out.append(
-            f'<rect x="{lx:.1f}" y="{ly - 14}" width="20" height="18" '
-            f'fill="url(#{uid}-{status})" stroke="#000"/>'
-            f'<text x="{lx + 28:.1f}" y="{ly}" font-size="17">'
-            f"{present.STATUS_MARKS[status]} {escape(present.status_title(status))}</text>"
-        )
-    out.append("</svg>")
-    return {"svg": "".join(out), "rows": rows}
+    # Drawn by the dashboards' stacked bars (400 units wide: legible on a 360-px phone).
+    svg = stacked_bars(
+        rows,
+        status_series(),
+        title=_("Indicators by status, overall and per outcome"),
+        cls="status-bars",
+    )
+    return {"svg": svg, "rows": rows}
 
 
 def sparkline(points: list[dict[str, Any]], row: dict[str, Any], lang: str = "en") -> str:
