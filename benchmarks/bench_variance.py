@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-
 from common import Result, compare
 
 MEASURES = ("number",) * 6 + ("percentage", "ratio", "yesno")
@@ -148,6 +147,7 @@ PAGES = (
 def _statements(app, username: str, url: str) -> int:
     """SQL statements one request of ``url`` sends, signed in as ``username`` (warm)."""
     from common import QueryLog
+
     from leap_me.extensions import db
 
     client = app.test_client()
