@@ -342,3 +342,28 @@ def user_for_token(session: so.Session, raw: str) -> User | None:
         return None
     token.last_used_dt = utcnow()
     return token.user
+
+
+def account_counts(session: so.Session) -> dict:
+    """Accounts per role (enabled, disabled) and partner accounts without an organisation,
+    for the administrator's dashboard: one grouped query."""
+    rows = session.execute(
+        sa.select(
+            User.role,
+            User.is_enabled,
+            (User.organisation_id.is_(None)).label("no_org"),
+            sa.func.count(),
+        ).group_by(User.role, User.is_enabled, (User.organisation_id.is_(None)))
+    ).all()
+    per_role: dict[str, dict[str, int]] = {}
+    partners_without_org = 0
+    for role, enabled, no_org, n in rows:
+        entry = per_role.setdefault(role, {"enabled": 0, "disabled": 0})
+        entry["enabled" if enabled else "disabled"] += n
+        if role == "partner" and enabled and no_org:
+            partners_without_org += n
+    return {
+        "per_role": per_role,
+        "total": sum(e["enabled"] + e["disabled"] for e in per_role.values()),
+        "partners_without_org": partners_without_org,
+    }

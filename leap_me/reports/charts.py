@@ -79,7 +79,6 @@ def status_bars(
     Returns {"svg": markup, "rows": [(label, {status: n})]} — the rows are the table that
     the page prints beside the chart.
     """
-    uid = _uid("sb")
     rows: list[tuple[str, dict[str, int]]] = [(_("All indicators"), counts["overall"])]
     for o in outcomes:
         c = counts["per_outcome"].get(o["key"])
@@ -92,62 +91,14 @@ def status_bars(
             else _("Goal")
         )
         rows.append((label, c))
-    width, left, right = 720, 8, 8
-    bar_h, label_h, gap = 30, 26, 14
-    plot_w = width - left - right
-    legend_rows = (len(STATUSES) + 2) // 3
-    height = len(rows) * (bar_h + label_h + gap) + legend_rows * 30 + 16
-    title = _("Indicators by status, overall and per outcome")
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart status-bars" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{uid}-t" {FONT}>',
-        f'<title id="{uid}-t">{escape(title)}</title>',
-        _patterns(uid),
-    ]
-    y = 4
-    for label, c in rows:
-        total = sum(c.values())
-        out.append(f'<text x="{left}" y="{y + 19}" font-size="18">{escape(label)}</text>')
-        y += label_h
-        x = float(left)
-        for status in STATUSES:
-            n = c.get(status, 0)
-            if not n:
-                continue
-            w = plot_w * n / total
-            fill, _kind, ink = STYLE[status]
-            name = present.status_title(status)
-            out.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                f'fill="url(#{uid}-{status})" stroke="#000" stroke-width="1">'
-                f"<title>{escape(label)} · {escape(name)}: {n}</title></rect>"
-            )
-            if w >= 34:
-                mark = present.STATUS_MARKS[status]
-                out.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 21}" text-anchor="middle" '
-                    f'font-size="17" font-weight="bold" fill="{ink}" stroke="{fill}" '
-                    f'stroke-width="3" paint-order="stroke">{mark}{n}</text>'
-                )
-            x += w
-        if not total:
-            out.append(
-                f'<rect x="{left}" y="{y}" width="{plot_w}" height="{bar_h}" fill="none" '
-                f'stroke="#000" stroke-dasharray="4 3"/>'
-            )
-        y += bar_h + gap
-    for i, status in enumerate(STATUSES):
-        row, col = divmod(i, 3)
-        lx = left + col * (width / 3)
-        ly = y + row * 30 + 16
-        out.append(
-            f'<rect x="{lx:.1f}" y="{ly - 14}" width="20" height="18" '
-            f'fill="url(#{uid}-{status})" stroke="#000"/>'
-            f'<text x="{lx + 28:.1f}" y="{ly}" font-size="17">'
-            f"{present.STATUS_MARKS[status]} {escape(present.status_title(status))}</text>"
-        )
-    out.append("</svg>")
-    return {"svg": "".join(out), "rows": rows}
+    # Drawn by the dashboards' stacked bars (400 units wide: legible on a 360-px phone).
+    svg = stacked_bars(
+        rows,
+        status_series(),
+        title=_("Indicators by status, overall and per outcome"),
+        cls="status-bars",
+    )
+    return {"svg": svg, "rows": rows}
 
 
 def sparkline(points: list[dict[str, Any]], row: dict[str, Any], lang: str = "en") -> str:
@@ -284,5 +235,282 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
             f'<text x="{left + 336}" y="{legend_y}" font-size="17">'
             f"{escape(trend_label)}</text>"
         )
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- the dashboards' charts (same style, narrower canvas) ----------------------------
+#
+# The dashboards put several charts on one screen, so their canvas is 400 units wide:
+# on a 360-px phone they are drawn at about 0.8×, and 18-unit type stays near 14 px.
+# Every one of them takes its series as (key, label, fill, pattern kind, ink, mark):
+# the pattern and the printed mark tell the series apart in black and white.
+
+DASH_W = 400
+
+#: pattern kind → the marks drawn over the fill in one 8 × 8 tile
+_MARKS = {
+    "solid": "",
+    "none": "",
+    "dots": '<circle cx="4" cy="4" r="1.6" fill="#000" fill-opacity="0.45"/>',
+    "hatch": '<path d="M0,8 L8,0" stroke="#000" stroke-opacity="0.5" stroke-width="1.6"/>',
+    "cross": '<path d="M0,8 L8,0 M0,0 L8,8" stroke="#fff" stroke-opacity="0.7" '
+    'stroke-width="1.4"/>',
+    "lines": '<path d="M0,4 L8,4" stroke="#fff" stroke-opacity="0.7" stroke-width="1.6"/>',
+    "vlines": '<path d="M4,0 L4,8" stroke="#000" stroke-opacity="0.45" stroke-width="1.6"/>',
+}
+
+
+def _pattern(pid: str, fill: str, kind: str) -> str:
+    return (
+        f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<rect width="8" height="8" fill="{fill}"/>{_MARKS[kind]}</pattern>'
+    )
+
+
+def status_series() -> list[tuple[str, str, str, str, str, str]]:
+    """The variance statuses as chart series, in table order."""
+    return [
+        (s, present.status_title(s), STYLE[s][0], STYLE[s][1], STYLE[s][2], present.STATUS_MARKS[s])
+        for s in STATUSES
+    ]
+
+
+def _head(uid: str, cls: str, height: float, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart dash-chart {cls}" '
+        f'viewBox="0 0 {DASH_W} {height:.0f}" role="img" '
+        f'aria-labelledby="{uid}-t {uid}-d" {FONT}>',
+        f'<title id="{uid}-t">{escape(title)}</title>',
+        f'<desc id="{uid}-d">{escape(desc)}</desc>',
+    ]
+
+
+def _legend(uid: str, series, y: float, columns: int = 2) -> tuple[list[str], float]:
+    out = []
+    rows = (len(series) + columns - 1) // columns
+    for i, (key, label, _fill, _kind, _ink, mark) in enumerate(series):
+        row, col = divmod(i, columns)
+        lx = 4 + col * (DASH_W / columns)
+        ly = y + row * 28 + 18
+        out.append(
+            f'<rect x="{lx:.1f}" y="{ly - 15}" width="20" height="18" '
+            f'fill="url(#{uid}-{key})" stroke="#000"/>'
+            f'<text x="{lx + 26:.1f}" y="{ly}" font-size="17">'
+            f"{escape(mark)} {escape(_short(label, 18))}</text>"
+        )
+    return out, y + rows * 28 + 8
+
+
+def stacked_bars(
+    rows: list[tuple[str, dict[str, int]]],
+    series: list[tuple[str, str, str, str, str, str]],
+    *,
+    title: str,
+    cls: str = "stacked-bars",
+) -> str:
+    """One labelled horizontal bar per row, split into the series (counts): the stacked
+    bar of the dashboards (indicators by status, activities by status, per outcome)."""
+    uid = _uid("db")
+    left, plot_w = 4, DASH_W - 8
+    bar_h, label_h, gap = 28, 26, 12
+    legend_rows = (len(series) + 1) // 2
+    height = 4 + len(rows) * (bar_h + label_h + gap) + legend_rows * 28 + 12
+    names = {key: label for key, label, *_rest in series}
+    desc = "; ".join(
+        f"{label}: " + ", ".join(f"{names[k]} {c.get(k, 0)}" for k, *_r in series if c.get(k, 0))
+        for label, c in rows
+    )
+    out = _head(uid, cls, height, title, desc)
+    out.append(
+        "<defs>"
+        + "".join(_pattern(f"{uid}-{k}", fill, kind) for k, _l, fill, kind, _i, _m in series)
+        + "</defs>"
+    )
+    y = 4.0
+    for label, c in rows:
+        total = sum(c.get(k, 0) for k, *_r in series)
+        out.append(
+            f'<text x="{left}" y="{y + 18:.0f}" font-size="18">{escape(_short(label, 34))} '
+            f'<tspan font-weight="bold">({total})</tspan></text>'
+        )
+        y += label_h
+        x = float(left)
+        for key, name, fill, _kind, ink, mark in series:
+            n = c.get(key, 0)
+            if not n:
+                continue
+            w = plot_w * n / total
+            out.append(
+                f'<rect x="{x:.1f}" y="{y:.0f}" width="{w:.1f}" height="{bar_h}" '
+                f'fill="url(#{uid}-{key})" stroke="#000" stroke-width="1">'
+                f"<title>{escape(label)} · {escape(name)}: {n}</title></rect>"
+            )
+            text = f"{mark}{n}"
+            if w >= 12 * len(text) + 6:
+                out.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + 20:.0f}" text-anchor="middle" '
+                    f'font-size="17" font-weight="bold" fill="{ink}" stroke="{fill}" '
+                    f'stroke-width="3" paint-order="stroke">{escape(text)}</text>'
+                )
+            x += w
+        if not total:
+            out.append(
+                f'<rect x="{left}" y="{y:.0f}" width="{plot_w}" height="{bar_h}" fill="none" '
+                f'stroke="#000" stroke-dasharray="4 3"/>'
+            )
+        y += bar_h + gap
+    legend, _y = _legend(uid, series, y)
+    out.extend(legend)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def meters(items: list[dict[str, Any]], *, title: str, cls: str = "meters") -> str:
+    """Percentages as labelled bars on a 0–100 % scale: ``items`` are dicts of ``label``,
+    ``value`` (0–100, or None when there is nothing to measure), ``text`` (the figure as
+    printed, e.g. "75 % (3 of 4)") and ``kind`` (a pattern kind). Each bar carries its
+    own figure, so no legend is needed and colour carries no meaning."""
+    uid = _uid("mt")
+    left, plot_w = 4, DASH_W - 8
+    bar_h, label_h, gap = 26, 26, 12
+    height = 8 + len(items) * (bar_h + label_h + gap) + 20
+    desc = "; ".join(f"{i['label']}: {i['text']}" for i in items)
+    out = _head(uid, cls, height, title, desc)
+    kinds = sorted({i.get("kind", "solid") for i in items})
+    out.append("<defs>" + "".join(_pattern(f"{uid}-{k}", "#1b4f72", k) for k in kinds) + "</defs>")
+    y = 4.0
+    for item in items:
+        out.append(
+            f'<text x="{left}" y="{y + 18:.0f}" font-size="18">{escape(_short(item["label"], 40))}'
+            "</text>"
+        )
+        y += label_h
+        out.append(
+            f'<rect x="{left}" y="{y:.0f}" width="{plot_w}" height="{bar_h}" fill="#ffffff" '
+            f'stroke="#000" stroke-width="1"/>'
+        )
+        value = item.get("value")
+        text = item["text"]
+        if value is not None:
+            w = plot_w * max(0.0, min(100.0, float(value))) / 100
+            out.append(
+                f'<rect x="{left}" y="{y:.0f}" width="{w:.1f}" height="{bar_h}" '
+                f'fill="url(#{uid}-{item.get("kind", "solid")})" stroke="#000" stroke-width="1">'
+                f"<title>{escape(item['label'])}: {escape(text)}</title></rect>"
+            )
+            inside = w > 17 * len(text) * 0.6 + 12
+            tx = left + w - 6 if inside else left + w + 6
+            anchor = "end" if inside else "start"
+            if not inside and tx + 10 * len(text) > DASH_W:
+                tx, anchor = DASH_W - 8, "end"
+            ink, halo = ("#ffffff", "#1b4f72") if inside else ("#000000", "#ffffff")
+        else:
+            tx, anchor, ink, halo = left + 8, "start", "#000000", "#ffffff"
+        out.append(
+            f'<text x="{tx:.1f}" y="{y + 19:.0f}" text-anchor="{anchor}" font-size="17" '
+            f'font-weight="bold" fill="{ink}" stroke="{halo}" stroke-width="3" '
+            f'paint-order="stroke">{escape(text)}</text>'
+        )
+        y += bar_h + gap
+    for tick in (0, 50, 100):
+        tx = left + plot_w * tick / 100
+        anchor = {0: "start", 50: "middle", 100: "end"}[tick]
+        out.append(
+            f'<text x="{tx:.1f}" y="{y + 10:.0f}" text-anchor="{anchor}" font-size="15" '
+            f'fill="#333">{tick} %</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def share_path_chart(
+    years: list[dict[str, Any]], *, title: str, bar_label: str, path_label: str
+) -> str:
+    """The MoI share of each year's planned budget (hatched bars, the share printed above
+    each) against the cost-sharing path (a dashed line with round marks). ``years`` are
+    dicts of ``year``, ``share`` and ``path`` (fractions 0–1, or None)."""
+    uid = _uid("cs")
+    left, right, top, plot_h = 44, 6, 26, 180
+    plot_w = DASH_W - left - right
+    n = max(1, len(years))
+    slot = plot_w / n
+    bar = slot * 0.64
+    height = top + plot_h + 30 + 2 * 28 + 8
+
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{round(float(v) * 100)} %"
+
+    def y_of(v: float) -> float:
+        return top + plot_h * (1 - max(0.0, min(1.0, float(v))))
+
+    desc = "; ".join(
+        f"{y['year']}: {bar_label} {pct(y['share'])}, {path_label} {pct(y['path'])}" for y in years
+    )
+    out = _head(uid, "share-path", height, title, desc)
+    out.append(
+        "<defs>"
+        + _pattern(f"{uid}-bar", "#1b4f72", "hatch")
+        + _pattern(f"{uid}-bar-key", "#1b4f72", "hatch")
+        + "</defs>"
+    )
+    for tick in (0, 50, 100):
+        y = y_of(tick / 100)
+        out.append(
+            f'<line x1="{left}" x2="{DASH_W - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#aab7b8" stroke-width="1"/>'
+            f'<text x="{left - 4}" y="{y + 5:.1f}" text-anchor="end" font-size="15">{tick}%</text>'
+        )
+    small = n > 6
+    for i, row in enumerate(years):
+        cx = left + slot * i + slot / 2
+        share = row.get("share")
+        if share is not None:
+            y = y_of(share)
+            out.append(
+                f'<rect x="{cx - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" '
+                f'height="{top + plot_h - y:.1f}" fill="url(#{uid}-bar)" stroke="#000">'
+                f"<title>{row['year']} · {escape(bar_label)}: {pct(share)}</title></rect>"
+            )
+            out.append(
+                f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" '
+                f'font-size="{13 if small else 16}" font-weight="bold" stroke="#fff" '
+                f'stroke-width="3" paint-order="stroke">{round(float(share) * 100)}</text>'
+            )
+        label = str(row["year"])
+        if small:
+            label = "’" + label[-2:]
+        out.append(
+            f'<text x="{cx:.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
+            f'font-size="{14 if small else 16}">{escape(label)}</text>'
+        )
+    points = [
+        (left + slot * i + slot / 2, y_of(r["path"]), r)
+        for i, r in enumerate(years)
+        if r.get("path") is not None
+    ]
+    if points:
+        out.append(
+            f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, _r in points)}" '
+            f'fill="none" stroke="#000" stroke-width="2.5" stroke-dasharray="7 4"/>'
+        )
+        for x, y, r in points:
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="#000" '
+                f'stroke-width="2"><title>{r["year"]} · {escape(path_label)}: '
+                f"{pct(r['path'])}</title></circle>"
+            )
+    ly = top + plot_h + 30 + 18
+    out.append(
+        f'<rect x="4" y="{ly - 14}" width="20" height="18" fill="url(#{uid}-bar-key)" '
+        f'stroke="#000"/><text x="30" y="{ly}" font-size="17">{escape(bar_label)}</text>'
+    )
+    ly += 28
+    out.append(
+        f'<line x1="4" x2="24" y1="{ly - 5}" y2="{ly - 5}" stroke="#000" stroke-width="2.5" '
+        f'stroke-dasharray="7 4"/><circle cx="14" cy="{ly - 5}" r="4.5" fill="#fff" '
+        f'stroke="#000" stroke-width="2"/>'
+        f'<text x="30" y="{ly}" font-size="17">{escape(path_label)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
