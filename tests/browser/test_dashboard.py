@@ -128,3 +128,76 @@ def test_partner_dashboard_passes_axe_on_a_phone(demo_app, browser, live_server)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "partner-dashboard-km-phone.png"), full_page=True)
     context.close()
+
+
+def step_report(page, base, _carry):
+    page.goto(f"{base}/reports/progress")
+    page.wait_for_selector("main h1")
+    assert page.locator("a[href*='/pdf?lang=km']").count() >= 1
+    return page.url
+
+
+WALK_REPORT = [("dashboard", step_dashboard), ("report", step_report)]
+
+
+@pytest.mark.parametrize("role", ["reviewer", "planner"])
+def test_walk_dashboard_to_the_report(role, demo_app, browser, live_server):
+    """Dashboard → progress report in both languages, desktop and phone, axe-clean."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang in ("en", "km"):
+        use_language(demo_app, lang)
+        for phone in (False, True):
+            context = _new(browser, phone)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            sign_in_as(page, live_server, role)
+            carry = role
+            for name, step in WALK_REPORT:
+                carry = step(page, live_server, carry)
+                label = f"{role}-{name}-{lang}-{'phone' if phone else 'desktop'}"
+                assert page.evaluate("document.documentElement.lang") == lang, label
+                if phone:
+                    no_sideways_scroll(page)
+                axe(page, label)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{label}.png"), full_page=True, timeout=60_000
+                )
+            context.close()
+
+
+def test_planner_publishes_and_a_viewer_downloads_the_pdf(demo_app, browser, live_server):
+    """Report → PDF download → publish (with its confirmation) → published list → the
+    frozen PDF, which is the same file on a second download."""
+    use_language(demo_app, "en")
+    context = _new(browser, False)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sign_in_as(page, live_server, "planner")
+    step_report(page, live_server, None)
+    href = page.locator("a[href*='/pdf?lang=en']").first.get_attribute("href")
+    live = page.request.get(f"{live_server}{href}")  # the signed-in session's cookies
+    assert live.status == 200, live.status
+    live_pdf = live.body()
+    assert live_pdf.startswith(b"%PDF")
+    page.locator("a[href$='/publish']").first.click()
+    page.wait_for_selector("main form input[name=confirm]")
+    axe(page, "publish-confirm")
+    page.check("main form input[name=confirm]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/reports/published" in page.url, page.url  # not the form again
+    page.goto(f"{live_server}/reports/published")
+    axe(page, "published-list")
+    pdf_href = page.locator("a[href*='/reports/published/'][href*='lang=km']").first.get_attribute(
+        "href"
+    )
+    assert pdf_href and "/pdf" in pdf_href
+    context.close()
+    viewer = _new(browser, False)
+    vpage = viewer.new_page()
+    sign_in_as(vpage, live_server, "viewer")
+    first = vpage.request.get(f"{live_server}{pdf_href}")
+    second = vpage.request.get(f"{live_server}{pdf_href}")
+    assert first.status == 200 and first.headers["content-type"].startswith("application/pdf")
+    assert first.body().startswith(b"%PDF") and first.body() == second.body()
+    viewer.close()
