@@ -563,3 +563,80 @@ def test_delete_snapshot_is_readable_and_sorted(db):
     assert "អង្គការ" in entry.old_value  # not \\u escapes
     snap = json.loads(entry.old_value)
     assert list(snap) == sorted(snap)
+
+
+def test_bulk_record_writes_every_column_of_each_entry(db, actor):
+    """The set-based writes' entries (the value store's saves): who and why filled in as
+    the listener would, values written as text, one timestamp for the statement."""
+    actor(42, "bulk-user")
+    before = _last_id(db)
+    started = datetime.now(UTC).replace(microsecond=0)
+    with audit.reason("a workbook"):
+        n = audit.bulk_record(
+            db.session.connection(),
+            [
+                {
+                    "action": "create",
+                    "object_type": "data_value",
+                    "object_id": "7",
+                    "object_label": "1 KH-17",
+                    "parent_type": "submission",
+                    "parent_id": "3",
+                    "new_value": '{"value": "12"}',
+                },
+                {
+                    "action": "update",
+                    "object_type": "data_value",
+                    "object_id": "8",
+                    "field": "value",
+                    "old_value": Decimal("1.50"),
+                    "new_value": 2,
+                },
+                {"action": "delete", "object_type": "data_value", "object_id": "9"},
+            ],
+        )
+    assert n == 3
+    a, b, c = _since(db, before)
+    for e in (a, b, c):
+        assert (e.user_id, e.actor, e.reason) == (42, "bulk-user", "a workbook")
+        assert e.created_dt >= started and e.created_dt.tzinfo is not None
+    assert a.created_dt == b.created_dt == c.created_dt  # one statement, one time
+    assert (a.action, a.object_type, a.object_id, a.object_label) == (
+        "create",
+        "data_value",
+        "7",
+        "1 KH-17",
+    )
+    assert (a.parent_type, a.parent_id, a.field, a.old_value, a.new_value) == (
+        "submission",
+        "3",
+        None,
+        None,
+        '{"value": "12"}',
+    )
+    assert (b.action, b.field, b.old_value, b.new_value) == ("update", "value", "1.50", "2")
+    assert (b.object_label, b.parent_type, b.parent_id) == ("", None, None)
+    assert (c.action, c.object_id, c.field, c.old_value, c.new_value) == (
+        "delete",
+        "9",
+        None,
+        None,
+        None,
+    )
+
+
+def test_bulk_record_of_nothing_writes_nothing(db):
+    before = _last_id(db)
+    assert audit.bulk_record(db.session.connection(), []) == 0
+    assert _since(db, before) == []
+
+
+def test_bulk_record_writes_in_batches_and_keeps_the_order(db, monkeypatch):
+    monkeypatch.setattr(audit, "_BATCH", 2)
+    before = _last_id(db)
+    entries = [
+        {"action": "create", "object_type": "data_value", "object_id": str(i)} for i in range(5)
+    ]
+    assert audit.bulk_record(db.session.connection(), entries) == 5
+    assert [e.object_id for e in _since(db, before)] == ["0", "1", "2", "3", "4"]
+    assert {e.actor for e in _since(db, before)} == {"system"}
