@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path(test_config),
         instance_relative_config=True,
     )
     register_config(app, test_config)
@@ -35,6 +35,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_commands(app)
     return app
+
+
+def instance_path(test_config: dict[str, Any] | None = None) -> str:
+    """Where the database file, evidence and uploads live: ``INSTANCE_PATH`` in the given
+    configuration, else ``LEAP_INSTANCE_PATH`` (e.g. /var/lib/leap-me), else ``instance/``
+    beside the code."""
+    import os
+
+    given = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("LEAP_INSTANCE_PATH")
+    return str(Path(given).resolve()) if given else str(ROOT / "instance")
 
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:

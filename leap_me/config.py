@@ -37,6 +37,19 @@ def database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "leap_me.sqlite")
 
 
+def time_zone(name: str) -> str:
+    """A time zone name the tz database knows (``Asia/Phnom_Penh``), or a clear error."""
+    import pytz
+
+    try:
+        pytz.timezone(name)
+    except pytz.UnknownTimeZoneError:
+        raise ValueError(
+            f"LEAP_TIMEZONE={name!r} is not a time zone name such as Asia/Phnom_Penh or UTC."
+        ) from None
+    return name
+
+
 def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
@@ -51,6 +64,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("LEAP_HTTPS", "0") == "1",
         "PREFERRED_URL_SCHEME": "https" if os.environ.get("LEAP_HTTPS") == "1" else "http",
         "BABEL_DEFAULT_LOCALE": "en",
+        # Times are stored in UTC and shown in Cambodia's time (UTC+7) unless set.
+        "BABEL_DEFAULT_TIMEZONE": time_zone(os.environ.get("LEAP_TIMEZONE", "Asia/Phnom_Penh")),
         "LANGUAGES": ("en", "km"),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,

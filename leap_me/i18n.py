@@ -58,12 +58,16 @@ def format_date(value: Any) -> str:
     if isinstance(value, str):
         value = _parse_iso(value)
     if hasattr(value, "hour"):
-        value = value.date()
+        from flask_babel import to_user_timezone
+
+        value = to_user_timezone(value).date()  # the day it was where the user is
     return babel_date(value, DATE_FORMATS.get(current_lang(), DATE_FORMATS["en"]))
 
 
 def format_datetime(value: Any) -> str:
-    """``1 Jan 2026, 08:27`` in the application's time zone (the ``|datetime`` filter)."""
+    """``1 Jan 2026, 15:27`` in the application's time zone, ``BABEL_DEFAULT_TIMEZONE``
+    (Cambodia's unless ``LEAP_TIMEZONE`` says otherwise), from a UTC time (the ``|datetime``
+    filter)."""
     from datetime import date, datetime
 
     from flask_babel import format_datetime as babel_datetime

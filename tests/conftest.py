@@ -7,7 +7,10 @@ schema is created once per run; after each test every table is emptied.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,8 +31,15 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
 
 
+#: The tests' instance folder (evidence files, uploads), one per run, never the
+#: developer's own ``instance/``; two runs at once (SQLite and PostgreSQL) do not share it.
+INSTANCE = tempfile.mkdtemp(prefix="leap-test-instance-")
+atexit.register(shutil.rmtree, INSTANCE, True)
+
+
 def make_config(database_url: str, **extra) -> dict:
     return {
+        "INSTANCE_PATH": INSTANCE,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -63,6 +73,68 @@ def empty_all_tables() -> None:
     _db.session.commit()
 
 
+#: The rows the base seed writes, read once per database: {table name: rows}.
+_SEED_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+def _touched_tables(conn) -> list[sa.Table]:
+    """The tables a test may have written: those with rows and, on PostgreSQL, those
+    whose id sequence has moved (a rolled-back insert leaves the table empty but the
+    sequence advanced). One query each, whatever the number of tables."""
+    tables = _db.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f'SELECT {i} AS i WHERE EXISTS (SELECT 1 FROM "{t.name}")' for i, t in enumerate(tables)
+    )
+    touched = {tables[i].name for (i,) in conn.execute(sa.text(probe))}
+    if conn.dialect.name == "postgresql":
+        used = conn.execute(
+            sa.text(
+                "SELECT sequencename FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).scalars()
+        touched |= {name.removesuffix("_id_seq") for name in used}
+    return [t for t in tables if t.name in touched]
+
+
+def reset_database(url: str, seeds: Path) -> None:
+    """Bring the database back to the base seed, as ``empty_all_tables`` and a fresh
+    ``seed_all(only=BASE_STEPS)`` would, in a few statements: only the tables a test
+    touched are emptied, and the seed's rows (read once) are written back as they were,
+    ids included, with each id sequence set after them."""
+    if url not in _SEED_ROWS:
+        empty_all_tables()
+        seeding.seed_all(_db.session, seeds, only=seeding.BASE_STEPS)
+        _db.session.commit()
+        with _db.engine.connect() as conn:
+            _SEED_ROWS[url] = {
+                t.name: [dict(r._mapping) for r in conn.execute(sa.select(t))]
+                for t in _db.metadata.sorted_tables
+            }
+            _SEED_ROWS[url] = {k: v for k, v in _SEED_ROWS[url].items() if v}
+        return
+    rows = _SEED_ROWS[url]
+    with _db.engine.begin() as conn:
+        touched = _touched_tables(conn)
+        if conn.dialect.name == "postgresql":
+            if touched:
+                names = ", ".join(f'"{t.name}"' for t in touched)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in reversed(touched):
+                conn.execute(t.delete())
+        for t in _db.metadata.sorted_tables:
+            if t.name in rows:
+                conn.execute(t.insert(), rows[t.name])
+                if conn.dialect.name == "postgresql" and "id" in t.c:
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "
+                            f'(SELECT max(id) FROM "{t.name}"))'
+                        )
+                    )
+
+
 #: One application per database for the whole run: building one compiles some 750 URL
 #: rules (a tenth of a second), which ~2,000 tests would otherwise pay each. Every test
 #: still gets a clean database, and its changes to the configuration are undone after it.
@@ -76,15 +148,12 @@ def app(database_url, _schema):
         app = _APPS[database_url] = create_app(make_config(database_url))
     config = dict(app.config)
     with app.app_context():
-        empty_all_tables()
-        seeding.seed_all(_db.session, Path(app.config["SEEDS_DIR"]), only=seeding.BASE_STEPS)
-        _db.session.commit()
+        reset_database(database_url, Path(app.config["SEEDS_DIR"]))
     try:
         yield app
     finally:
         with app.app_context():
             _db.session.rollback()
-            empty_all_tables()
             _db.session.remove()
             _db.engine.dispose()
         app.config.clear()
