@@ -557,7 +557,7 @@ def test_against_target_red():
     assert v.against_target(D(60), D(100), **up) is None  # amber
     assert v.against_target(D(95), D(100), **up) is None  # green
     assert v.against_target(D(120), D(100), **up) is None
-    assert v.against_target(D(None or 0), D(100), **up).detail["progress"] == "0"
+    assert v.against_target(D(0), D(100), **up).detail["progress"] == "0"
 
 
 def test_against_target_exceeded():
