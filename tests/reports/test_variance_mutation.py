@@ -5,8 +5,10 @@ the forecast, each against a number worked out by hand in the comment beside it,
 a changed rule, comparison or constant fails a test (issue 8 item 29; `make mutation` runs
 this file against the module's mutants).
 
-The database is built once per process (tests/shared_db.py) and only read here; each
-question to the engine is one ``variance.load`` shared by the tests of this module.
+The database is built once per process (tests/shared_db.py) and only read here. Each test
+asks the engine itself (a function-scoped ``variance.load``): mutmut runs for each mutant
+only the tests during which the mutated function ran, so a load shared by a module would
+count for its first test only.
 """
 
 from __future__ import annotations
@@ -139,7 +141,13 @@ def test_forecast_reach_and_reached():
         "value": 6.0,
     }
     # exactly at the end: still reached in time
-    assert variance.forecast([(0, 1), (1, 2), (2, 3)], 9, 10, "up", CODES)["period"] == "P9"
+    fc = variance.forecast([(0, 1), (1, 2), (2, 3)], 9, 10, "up", CODES)
+    assert (fc["kind"], fc["period"], fc["index"]) == ("reach", "P9", 9)
+    # the line crosses before the last point, which is still short: the next period
+    fc = variance.forecast([(0, 0), (1, 10), (2, 5)], 9, 6, "up", CODES)
+    assert (fc["kind"], fc["period"], fc["index"]) == ("reach", "P3", 3)
+    fc = variance.forecast([(0, 10), (1, 0), (2, 5)], 9, 4, "down", CODES)
+    assert (fc["kind"], fc["index"]) == ("reach", 3)
     assert variance.forecast([(0, 1), (1, 2), (2, 3)], 9, 11, "up", CODES)["kind"] == "miss"
     # crossing between quarters: the next whole one; never before the next period
     assert variance.forecast([(0, 1), (1, 2), (2, 3)], 9, 5.5, "up", CODES)["index"] == 5
@@ -168,6 +176,8 @@ def test_forecast_miss():
     assert fc["kind"] == "miss"
     fc = variance.forecast([(0, 1), (1, 2), (2, 3)], 12, 50, "up", CODES)
     assert fc["end_period"] is None and fc["period"] is None
+    assert variance.forecast([(0, 1), (1, 2), (2, 3)], 10, 50, "up", CODES)["end_period"] is None
+    assert variance.forecast([(0, 1), (1, 2), (2, 3)], 0, 50, "up", CODES)["end_period"] == "P0"
     assert variance.forecast([(0, 1), (1, 2), (2, 3)], -1, 50, "up", CODES)["end_period"] is None
 
 
@@ -373,6 +383,8 @@ def _seed(s) -> None:
     f.target(s, ind, "2026Q3", 6)
     ind = f.indicator(s, "V-G", result_key="G", agg_time="latest", by_province=False)
     f.value(s, ind, "2026Q3", "MOSVY", None, 1)
+    ind = f.indicator(s, "V-ACT", result_key="A1.1.1", agg_time="latest", by_province=False)
+    f.value(s, ind, "2026Q3", "MOSVY", None, 2)  # an activity's indicator: its outcome's
 
     # a disaggregated count: parts by sex beside the total
     ind = f.indicator(s, "V-DIS", agg_time="latest")
@@ -399,12 +411,12 @@ def s(request):
     yield from seeded_session(request, "variance", _seed)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def q3(s):
     return variance.load(s, " 2026q3 ")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def y27(s):
     return variance.load(s, "2027Q1")
 
@@ -514,17 +526,17 @@ def test_drill_down_by_organisation(q3, s):
     assert names == sorted(names)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kh12(s):
     return variance.load(s, "2026Q3", filters=Filters(province=" kh-12 "))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kh17(s):
     return variance.load(s, "2026Q3", filters=Filters(province="KH-17"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def wvc(s):
     return variance.load(s, "2026Q3", filters=Filters(organisation=" wvc "))
 
@@ -719,6 +731,7 @@ def test_order_and_outcomes(q3):
     assert codes[1:-1] == sorted(codes[1:-1])
     assert (rows[0]["outcome_key"], rows[0]["outcome_code"]) == ("", "")
     assert (rows[-1]["outcome_key"], rows[-1]["outcome_code"]) == ("O2", "2")
+    assert _row(rows, "V-ACT")["outcome_key"] == "O1"
     assert [o["key"] for o in q3.outcomes][:3] == ["", "O1", "O2"]
     assert q3.outcomes[0]["statement_en"] == "Goal" and "G" in q3.outcomes[0]["keys"]
     assert "O1.1" in q3.outcomes[1]["keys"] and "A1.1.1" in q3.outcomes[1]["keys"]

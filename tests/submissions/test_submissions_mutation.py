@@ -435,6 +435,7 @@ def test_changes_write_the_audit_trail_and_one_event(s, sub, cell, partner):
         ("update", "value", "submission", str(srp.id)),
     ]
     assert entries[0].new_value == '{"value": "12", "numerator": "", "denominator": "", "text": ""}'
+    assert entries[0].object_label == f"{_ind_id(s, 'AHTJP-01')} {_prov_id(s, 'KH-17')}"
     assert entries[1].old_value.startswith("12") and entries[1].new_value == "14"
     events = s.scalars(
         sa.select(SubmissionEvent)
@@ -468,6 +469,19 @@ def test_changes_write_the_audit_trail_and_one_event(s, sub, cell, partner):
             )
         )
         == n + 1  # the delete above was one
+    )
+
+
+def test_audit_label_of_a_part(s, sub, cell, partner):
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="1")], partner)
+    entry = s.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.object_type == "data_value", AuditEntry.action == "create"
+        )
+    )
+    assert entry.object_label == (
+        f"{_ind_id(s, 'AHTJP-01')} {_prov_id(s, 'KH-17')} victim_type:other"
     )
 
 
@@ -561,6 +575,7 @@ def test_conflict_lists_the_cells_that_differ(s, sub, cell, partner):
             "theirs": {},
         },
     ]
+    assert str(err) == err.message
     assert err.message == (
         f"Someone else saved this submission while you were editing it (version {now}; you "
         f"started from {start}). Nothing was saved: compare the 2 cell(s) below and save again."
@@ -686,6 +701,8 @@ def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
     assert (srp.status, srp.submitted_by_id) == ("submitted", partner.id)
     assert srp.submitted_at is not None
     assert _statuses(s, srp) == ["submitted", "submitted"]
+    stored = s.scalars(sa.select(DataValue).where(DataValue.submission_id == srp.id)).all()
+    assert [v.approved_value for v in stored] == [None, None]  # no snapshot before approval
     S.return_submission(s, srp, user=reviewer, reason="  Check AHTJP-03  ")
     assert (srp.status, srp.return_reason, srp.decided_by_id) == (
         "returned",
@@ -702,6 +719,23 @@ def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
     S.reopen(s, srp, user=reviewer, reason="Whole quarter")
     assert (srp.status, srp.return_reason) == ("returned", "Whole quarter")
     assert _statuses(s, srp) == ["draft", "draft"]
+    users = [
+        e.user_id
+        for e in s.scalars(
+            sa.select(SubmissionEvent)
+            .where(SubmissionEvent.submission_id == srp.id)
+            .order_by(SubmissionEvent.id)
+        )
+    ]
+    assert users == [
+        partner.id,
+        partner.id,
+        partner.id,
+        reviewer.id,
+        partner.id,
+        reviewer.id,
+        reviewer.id,
+    ]
     assert _events(s, srp) == [
         ("created", None, "draft", None),
         ("saved", None, None, None),
@@ -729,6 +763,19 @@ def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
     assert ("submitted", "draft", "Check AHTJP-03") in reasons
     assert ("approved", "draft", "Whole quarter") in reasons
     assert ("draft", "submitted", None) in reasons
+
+
+def test_submitted_on_the_deadline_is_not_late(s, sub, cell, partner):
+    srp = sub(period="2026Q3")
+    srp.period.deadline = S.utcnow().date()
+    _save(s, srp, [cell("AHTJP-01", value="12")], partner)
+    S.submit(s, srp, user=partner)
+    event = s.scalar(
+        sa.select(SubmissionEvent).where(
+            SubmissionEvent.submission_id == srp.id, SubmissionEvent.action == "submitted"
+        )
+    )
+    assert event.detail == {"late": False}
 
 
 def test_late_submission(s, sub, cell, partner):
@@ -859,13 +906,19 @@ def test_grid_counts_and_rows(s, sub, cell, partner):
     _save(
         s,
         srp,
-        [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="abc", comment="typo")],
+        [
+            cell("AHTJP-01", value="12"),
+            cell("AHTJP-03", value="abc", comment="typo"),
+            cell("LEAP-5.1", numerator="9", denominator="8"),
+        ],
         partner,
     )
     g = S.grid(s, srp)
+    pct = next(r for r in g.rows if r.key == cell("LEAP-5.1").key)
+    assert [(e.code, e.field) for e in pct.errors] == [("percentage_range", "numerator")]
     assert g.submission is srp
     counts = g.counts
-    assert (counts["filled"], counts["errors"]) == (2, 1)
+    assert (counts["filled"], counts["errors"]) == (3, 2)
     assert (
         counts["rows"] == len(g.rows) == sum(len(i.rows) for o in g.outcomes for i in o.indicators)
     )
@@ -1011,3 +1064,7 @@ def test_evidence(s, sub, partner, tmp_path):
     assert S.MAX_EVIDENCE_BYTES == 10 * 1024 * 1024
     S.delete_evidence(s, ev, user=partner, instance_path=tmp_path)
     assert not path.exists() and s.get(Evidence, ev.id) is None
+    # a file already gone from the disk: the record still goes
+    S.evidence_path(exact, tmp_path).unlink()
+    S.delete_evidence(s, exact, user=partner, instance_path=tmp_path)
+    assert s.get(Evidence, exact.id) is None
