@@ -5,10 +5,9 @@ the forecast, each against a number worked out by hand in the comment beside it,
 a changed rule, comparison or constant fails a test (issue 8 item 29; `make mutation` runs
 this file against the module's mutants).
 
-The database is built once per process (tests/shared_db.py) and only read here. Each test
-asks the engine itself (a function-scoped ``variance.load``): mutmut runs for each mutant
-only the tests during which the mutated function ran, so a load shared by a module would
-count for its first test only.
+The database is built once per process (tests/shared_db.py) and only read here. The pure
+functions (``assess``, ``forecast``) have tests of their own; the ``check_…`` functions
+are run by one test, ``test_the_engine``, against one ``load`` per question (see there).
 """
 
 from __future__ import annotations
@@ -411,16 +410,6 @@ def s(request):
     yield from seeded_session(request, "variance", _seed)
 
 
-@pytest.fixture
-def q3(s):
-    return variance.load(s, " 2026q3 ")
-
-
-@pytest.fixture
-def y27(s):
-    return variance.load(s, "2027Q1")
-
-
 def _row(rows, code):
     matches = [r for r in rows if r["code"] == code]
     assert len(matches) == 1, f"{code}: {len(matches)} rows"
@@ -438,7 +427,7 @@ def approx(x):
 # --- counts over space and time, de-duplication -----------------------------------------
 
 
-def test_count_in_the_period(q3):
+def check_count_in_the_period(q3):
     row = _row(q3.variance("period"), "V-SUM")
     # Q3: 6 against the national 10 (the provincial 8 is not added): 60 % → amber at the edge
     assert (row["actual"], row["target"], row["variance"]) == (6, 10, -4)
@@ -462,7 +451,7 @@ def test_count_in_the_period(q3):
     assert isinstance(row["indicator_id"], int)
 
 
-def test_count_year_to_date_with_deduplication(q3):
+def check_count_year_to_date_with_deduplication(q3):
     row = _row(q3.variance("ytd"), "V-SUM")
     # (10 + 5 + 7) + (12 + 8) + 6 − 3 = 45 against 20 + 25 + 10 = 55: 81.8 % → amber
     assert (row["actual"], row["target"], row["dedup"]) == (45, 55, -3)
@@ -474,7 +463,7 @@ def test_count_year_to_date_with_deduplication(q3):
     assert (plan["actual"], plan["target"]) == (45, 55)
 
 
-def test_windows_of_a_later_year(y27):
+def check_windows_of_a_later_year(y27):
     # 2027Q1: 4 against 5; the year to date is that quarter only
     period = _row(y27.variance("period"), "V-SUM")
     assert (period["actual"], period["target"], period["status"]) == (4, 5, "amber")
@@ -489,7 +478,7 @@ def test_windows_of_a_later_year(y27):
     assert y27.window("plan") == (pd.Timestamp("2026-01-01"), pd.Timestamp("2027-03-31"))
 
 
-def test_drill_down_by_province(q3, s):
+def check_drill_down_by_province(q3, s):
     rows = _groups(q3.variance("ytd", by="province"), "V-SUM")
     assert set(rows) == {"KH-12", "KH-17"}
     kh12, kh17 = rows["KH-12"], rows["KH-17"]
@@ -509,7 +498,7 @@ def test_drill_down_by_province(q3, s):
     assert row["actual"] == 60 and row["target"] is None  # national targets are not a province's
 
 
-def test_drill_down_by_organisation(q3, s):
+def check_drill_down_by_organisation(q3, s):
     rows = _groups(q3.variance("ytd", by="organisation"), "V-SUM")
     assert {g: r["actual"] for g, r in rows.items()} == {
         "AHTJP-PNP": 28,
@@ -526,22 +515,7 @@ def test_drill_down_by_organisation(q3, s):
     assert names == sorted(names)
 
 
-@pytest.fixture
-def kh12(s):
-    return variance.load(s, "2026Q3", filters=Filters(province=" kh-12 "))
-
-
-@pytest.fixture
-def kh17(s):
-    return variance.load(s, "2026Q3", filters=Filters(province="KH-17"))
-
-
-@pytest.fixture
-def wvc(s):
-    return variance.load(s, "2026Q3", filters=Filters(organisation=" wvc "))
-
-
-def test_one_province(kh12, kh17, s):
+def check_one_province(kh12, kh17, s):
     assert kh12.province_id == f.province(s, "KH-12").id and kh12.organisation_id is None
     row = _row(kh12.variance("ytd"), "V-SUM")
     # its own figures with its own adjustment, against its own target; no baseline
@@ -553,7 +527,7 @@ def test_one_province(kh12, kh17, s):
     assert _row(kh17.variance("period"), "V-SPAVG")["target"] == 5
 
 
-def test_one_organisation(wvc, s):
+def check_one_organisation(wvc, s):
     assert wvc.organisation_id == f.org(s, "WVC").id and wvc.province_id is None
     row = _row(wvc.variance("ytd"), "V-SUM")
     assert (row["actual"], row["dedup"], row["target"], row["status"]) == (5, 0, None, "no_target")
@@ -573,13 +547,13 @@ def test_one_organisation(wvc, s):
         ("V-SPSUM", 12, 18, "amber"),
     ],
 )
-def test_rules_across_space(q3, code, actual, target, status):
+def check_rules_across_space(q3, code, actual, target, status):
     row = _row(q3.variance("period"), code)
     assert (row["actual"], row["target"], row["status"]) == (actual, target, status)
     assert row["dedup"] == 0 and row["reports"] == 3
 
 
-def test_provincial_targets_only_where_no_national_one(q3):
+def check_provincial_targets_only_where_no_national_one(q3):
     row = _row(q3.variance("ytd"), "V-SPSUM")
     # Q1: the national 8 (not 8 + 100); Q3: 3 + 5 + 10
     assert (row["actual"], row["target"]) == (12, 26)
@@ -603,13 +577,13 @@ def test_provincial_targets_only_where_no_national_one(q3):
         ("V-TMAX", 30, 30, "green"),
     ],
 )
-def test_rules_across_time(q3, code, actual, target, status):
+def check_rules_across_time(q3, code, actual, target, status):
     row = _row(q3.variance("ytd"), code)
     assert (row["actual"], row["target"], row["status"]) == (actual, target, status)
     assert (row["periods_with_data"], row["last_period"], row["reports"]) == (3, "2026Q3", 1)
 
 
-def test_latest_with_data(q3):
+def check_latest_with_data(q3):
     row = _row(q3.variance("ytd"), "V-TLAT2")
     # Q3 has no figure: the latest is Q2's 6; the target of the span's last period, 8
     assert (row["actual"], row["target"], row["last_period"]) == (6, 8, "2026Q2")
@@ -627,7 +601,7 @@ def test_latest_with_data(q3):
 # --- fractions and yes/no ----------------------------------------------------------------
 
 
-def test_percentage_from_summed_parts(q3, s):
+def check_percentage_from_summed_parts(q3, s):
     row = _row(q3.variance("ytd"), "V-PCT")
     # (1 + 9 + 3 + 6) / (4 + 12 + 4 + 12) = 19 / 32 = 59.375 %; a rate's target is the
     # span's last (90); from the baseline: (59.375 − 50) / (90 − 50) = 23.4 % → red
@@ -652,7 +626,7 @@ def test_percentage_from_summed_parts(q3, s):
         ("V-PA", 50, 7, 14),  # an average of rates is the rate of the sums
     ],
 )
-def test_percentage_rules_across_time(q3, code, actual, numerator, denominator):
+def check_percentage_rules_across_time(q3, code, actual, numerator, denominator):
     row = _row(q3.variance("ytd"), code)
     assert row["actual"] == approx(actual)
     assert (row["numerator"], row["denominator"]) == (numerator, denominator)
@@ -660,7 +634,7 @@ def test_percentage_rules_across_time(q3, code, actual, numerator, denominator):
     assert row["yes_share"] is None
 
 
-def test_ratio_is_not_scaled(q3):
+def check_ratio_is_not_scaled(q3):
     row = _row(q3.variance("period"), "V-RAT")
     assert row["actual"] == approx(0.3) and (row["numerator"], row["denominator"]) == (3, 10)
     assert row["target"] == 0.5 and row["progress"] == approx(60)
@@ -668,7 +642,7 @@ def test_ratio_is_not_scaled(q3):
     assert ytd["actual"] == approx(0.3) and (ytd["numerator"], ytd["denominator"]) == (3, 10)
 
 
-def test_yes_no(q3):
+def check_yes_no(q3):
     row = _row(q3.variance("period"), "V-YN")
     # two provinces of three say yes; the provincial targets 1 + 1 + 1
     assert row["actual"] == 2 and row["yes_share"] == approx(2 / 3)
@@ -699,7 +673,7 @@ def test_yes_no(q3):
         ("V-ND", "no_data", None, None),
     ],
 )
-def test_assessment_in_the_table(q3, code, status, progress, favourable):
+def check_assessment_in_the_table(q3, code, status, progress, favourable):
     row = _row(q3.variance("period"), code)
     assert row["status"] == status and row["favourable"] is favourable
     if progress is None:
@@ -708,7 +682,7 @@ def test_assessment_in_the_table(q3, code, status, progress, favourable):
         assert row["progress"] == approx(progress)
 
 
-def test_table_details(q3):
+def check_table_details(q3):
     rows = q3.variance("period")
     keep = _row(rows, "V-KP")
     assert keep["tolerance"] == 10 and keep["variance"] == 6
@@ -723,7 +697,7 @@ def test_table_details(q3):
     assert (nd["actual"], nd["target"], nd["variance"]) == (None, 10, None)
 
 
-def test_order_and_outcomes(q3):
+def check_order_and_outcomes(q3):
     rows = q3.variance("period")
     codes = [r["code"] for r in rows]
     # the goal first, then outcome 1's indicators by code, then outcome 2's
@@ -737,7 +711,7 @@ def test_order_and_outcomes(q3):
     assert "O1.1" in q3.outcomes[1]["keys"] and "A1.1.1" in q3.outcomes[1]["keys"]
 
 
-def test_counts(q3):
+def check_counts(q3):
     rows = q3.variance("period")
     got = q3.counts()  # the period by default
     assert got == q3.counts("period")
@@ -756,7 +730,7 @@ def test_counts(q3):
     assert got["per_outcome"][""] == {**dict.fromkeys(variance.STATUSES, 0), "no_target": 1}
 
 
-def test_frequency_due(q3, s):
+def check_frequency_due(q3, s):
     # a yearly indicator is not due before the year's last quarter
     assert not [r for r in q3.variance("ytd") if r["code"] == "V-YR"]
     q4 = variance.load(s, "2026Q4")
@@ -766,7 +740,7 @@ def test_frequency_due(q3, s):
     assert (row["actual"], row["target"], row["frequency"]) == (7, 10, "yearly")
 
 
-def test_preview(q3, s):
+def check_preview(q3, s):
     assert q3.preview is False
     assert _row(q3.variance("period"), "V-PV")["actual"] == 4
     preview = variance.load(s, "2026Q3", preview=True)
@@ -774,7 +748,7 @@ def test_preview(q3, s):
     assert _row(preview.variance("period"), "V-PV")["actual"] == 7
 
 
-def test_filters(s):
+def check_filters(s):
     o2 = variance.load(s, "2026Q3", filters=Filters(outcome="O2"))
     assert [r["code"] for r in o2.variance("period")] == ["V-O2"]
     # an outcome without indicators: nothing to show, in every span and drill-down
@@ -806,7 +780,7 @@ def test_filters(s):
         ("2026Q3", Filters(option="sexF"), "option"),
     ],
 )
-def test_refused_questions(s, period, filters, field):
+def check_refused_questions(s, period, filters, field):
     with pytest.raises(variance.VarianceError) as info:
         variance.load(s, period, filters=filters)
     assert info.value.field == field
@@ -814,7 +788,7 @@ def test_refused_questions(s, period, filters, field):
     assert info.value.message == raw and str(info.value) == raw
 
 
-def test_refused_span_and_drill_down(q3):
+def check_refused_span_and_drill_down(q3):
     with pytest.raises(variance.VarianceError) as info:
         q3.variance("week")
     assert (info.value.message, info.value.field) == ("span", "span")
@@ -823,7 +797,7 @@ def test_refused_span_and_drill_down(q3):
     assert (info.value.message, info.value.field) == ("by", "by")
 
 
-def test_shortcut(s, q3):
+def check_shortcut(s, q3):
     # by default: the period, approved values only, no filter, no drill-down
     rows = variance.variance(s, "2026Q3")
     assert _row(rows, "V-SUM")["actual"] == 6 and _row(rows, "V-PV")["actual"] == 4
@@ -841,7 +815,7 @@ def test_shortcut(s, q3):
 # --- series and forecast -------------------------------------------------------------------
 
 
-def test_series_and_forecast_of_a_flow(q3):
+def check_series_and_forecast_of_a_flow(q3):
     row = _row(q3.variance("period"), "V-FR")
     assert row["series"] == [
         {"period": "2026Q1", "actual": 10.0, "cumulative": 10.0, "target": 3.0},
@@ -857,7 +831,7 @@ def test_series_and_forecast_of_a_flow(q3):
     assert fc["points"] == [(0, 10.0), (1, 20.0), (2, 30.0)]
 
 
-def test_series_and_forecast_of_a_level(q3):
+def check_series_and_forecast_of_a_level(q3):
     row = _row(q3.variance("period"), "V-FL")
     assert [p["cumulative"] for p in row["series"]] == [5, 11, 18]
     assert [p["target"] for p in row["series"]] == [None, None, None]
@@ -869,3 +843,41 @@ def test_series_and_forecast_of_a_level(q3):
     assert _row(q3.variance("period"), "V-TLAT2")["forecast"] is None
     assert len(_row(q3.variance("period"), "V-TLAT2")["series"]) == 2
     assert _row(q3.variance("period"), "V-ND")["series"] == []
+
+
+# --- the one test that asks the engine -------------------------------------------------------
+
+CHECKS = [v for k, v in sorted(globals().items()) if k.startswith("check_")]
+
+
+def test_the_engine(s):
+    """Every check above against one set of questions to the engine (one ``load`` each).
+
+    One test on purpose: mutmut runs, for each mutant, only the tests during which the
+    mutated function ran, so the loads and the checks must happen in the same test; and a
+    mutant that survives then costs one run of it, not one load per check."""
+    import inspect
+
+    questions = {
+        "s": s,
+        "q3": variance.load(s, " 2026q3 "),
+        "y27": variance.load(s, "2027Q1"),
+        "kh12": variance.load(s, "2026Q3", filters=Filters(province=" kh-12 ")),
+        "kh17": variance.load(s, "2026Q3", filters=Filters(province="KH-17")),
+        "wvc": variance.load(s, "2026Q3", filters=Filters(organisation=" wvc ")),
+    }
+    ran = 0
+    for check in sorted(CHECKS, key=lambda c: c.__code__.co_firstlineno):
+        wanted = list(inspect.signature(check).parameters)
+        fixed = {k: questions[k] for k in wanted if k in questions}
+        marks = [m for m in getattr(check, "pytestmark", []) if m.name == "parametrize"]
+        if not marks:
+            check(**fixed)
+            ran += 1
+            continue
+        names, cases = marks[0].args
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        for case in cases:
+            check(**fixed, **dict(zip(names, case, strict=True)))
+            ran += 1
+    assert ran > 50
