@@ -1,14 +1,13 @@
 """`make mutation`: mutmut 3 over the core modules, each with the tests that cover it.
 
 MODULES below is the whole configuration: a module to mutate → the tests that must kill
-its mutants. A new core module (the submission service, validation, the variance engine)
-is one more line. For each module the script makes a working folder
-``mutants/<module>/`` that links the project's top-level folders (so mutmut's own copy,
-``mutants/<module>/mutants/``, holds leap_me/, indicators/, …, templates/ and seeds/ as
-the tests expect), writes a pyproject.toml there with a ``[tool.mutmut]`` section limited
-to that one file and its tests, runs ``mutmut run``, and reads the score from mutmut's
-CI/CD statistics. It prints one line per module and exits 1 when a module scores below
-THRESHOLD (2 when mutmut itself fails).
+its mutants. A new core module is one more line. For each module the script makes a
+working folder ``mutants/<module>/`` that links the project's top-level folders (so
+mutmut's own copy, ``mutants/<module>/mutants/``, holds leap_me/, indicators/, …,
+templates/ and seeds/ as the tests expect), writes a pyproject.toml there with a
+``[tool.mutmut]`` section limited to that one file and its tests, runs ``mutmut run``, and
+reads the score from mutmut's CI/CD statistics. It prints one line per module and exits
+1 when a module scores below THRESHOLD (2 when mutmut itself fails).
 
     python scripts/mutation.py [module-substring ...]   # MUTATION_JOBS=1 by default
 
@@ -38,6 +37,7 @@ MODULES: dict[str, list[str]] = {
     "budget/calc.py": ["tests/budget/test_calc.py", "tests/budget/test_calc_more.py"],
     "indicators/services/validation.py": ["tests/submissions/test_validation_mutation.py"],
     "leap_me/reports/variance.py": ["tests/reports/test_variance_mutation.py"],
+    "indicators/services/submissions.py": ["tests/submissions/test_submissions_mutation.py"],
 }
 
 #: Top-level entries the tests need beside the packages (copied by mutmut, not mutated).
