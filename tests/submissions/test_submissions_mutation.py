@@ -21,6 +21,7 @@ from indicators.services import submissions as S
 from indicators.services.common import ValidationError
 from leap_me.audit import AuditEntry
 from leap_me.auth.models import User
+from leap_me.db import utcnow
 from stakeholders.models import Organisation, Province
 from tests.shared_db import seeded_session
 
@@ -767,7 +768,7 @@ def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
 
 def test_submitted_on_the_deadline_is_not_late(s, sub, cell, partner):
     srp = sub(period="2026Q3")
-    srp.period.deadline = S.utcnow().date()
+    srp.period.deadline = utcnow().date()
     _save(s, srp, [cell("AHTJP-01", value="12")], partner)
     S.submit(s, srp, user=partner)
     event = s.scalar(
@@ -780,7 +781,7 @@ def test_submitted_on_the_deadline_is_not_late(s, sub, cell, partner):
 
 def test_late_submission(s, sub, cell, partner):
     srp = sub(period="2026Q3")  # its deadline has passed
-    assert srp.period.deadline < S.utcnow().date()
+    assert srp.period.deadline < utcnow().date()
     _save(s, srp, [cell("AHTJP-01", value="12")], partner)
     S.submit(s, srp, user=partner)
     event = s.scalar(
