@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterator
 import sqlalchemy as sa
 
 _SEEDED: dict[str, bytes] = {}
+#: One app per database address and process (creating one costs about a second, which
+#: mutation testing would otherwise pay once per mutant).
+_APPS: dict[str, object] = {}
 
 
 def seeded_session(request, key: str, seed: Callable[[object], None]) -> Iterator[object]:
@@ -31,7 +34,9 @@ def seeded_session(request, key: str, seed: Callable[[object], None]) -> Iterato
     else:
         url = "sqlite://"
         options = {"SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.StaticPool}}
-    app = create_app(make_config(url, **options))
+    app = _APPS.get(url)
+    if app is None:
+        app = _APPS[url] = create_app(make_config(url, **options))
     with app.app_context():
         if postgres:
             empty_all_tables()

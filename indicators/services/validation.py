@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from indicators.models.enums import Measure
 from indicators.services.common import ValidationError, plain, quantize
+from leap_me import numbers
 
 YES = {"1", "yes", "y", "true", "មាន", "បាទ", "ចាស", "១"}
 NO = {"0", "no", "n", "false", "គ្មាន", "ទេ", "០"}
@@ -75,20 +76,11 @@ def parse_number(raw: Any, field_name: str, locale: str | None = None) -> Decima
         if not text:
             return None
         try:
-            from leap_me import numbers
-        except ImportError:
-            numbers = None
-        if numbers is not None:
-            try:
-                value = numbers.parse_decimal(text, locale=locale, allow_negative=True)
-            except numbers.NumberError as exc:
-                err = ValidationError(str(exc.message), field_name)
-                err.code = getattr(exc, "code", "number")  # type: ignore[attr-defined]
-                raise err from exc
-        else:
-            from indicators.services.common import parse_decimal
-
-            value = parse_decimal(text.translate(KHMER_DIGITS), field_name)
+            value = numbers.parse_decimal(text, locale=locale, allow_negative=True)
+        except numbers.NumberError as exc:
+            err = ValidationError(exc.message, field_name)
+            err.code = exc.code  # type: ignore[attr-defined]
+            raise err from exc
         if value is None:
             return None
     if not value.is_finite():
@@ -96,9 +88,6 @@ def parse_number(raw: Any, field_name: str, locale: str | None = None) -> Decima
     if abs(value) >= LIMIT:
         raise ValidationError(_("%(value)s is too large.", value=raw), field_name)
     return value
-
-
-KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
 def _err(code: str, text: str, field_name: str = "value", **detail) -> Message:
@@ -150,7 +139,7 @@ def check_cell(
     try:
         number = parse_number(value, "value", locale)
     except ValidationError as exc:
-        return None, [_err(getattr(exc, "code", "type"), exc.message, "value")]
+        return None, [_err(getattr(exc, "code", "type"), exc.message, exc.field)]
     if number is None:
         return None, []
     if number < 0:
@@ -165,8 +154,7 @@ def _check_fraction(measure, raw_num, raw_den, locale):
         try:
             parsed[name] = parse_number(raw, name, locale)
         except ValidationError as exc:
-            errors.append(_err(getattr(exc, "code", "type"), exc.message, name))
-            parsed[name] = None
+            errors.append(_err(getattr(exc, "code", "type"), exc.message, exc.field))
     if errors:
         return None, errors
     num, den = parsed["numerator"], parsed["denominator"]
@@ -390,7 +378,6 @@ def against_target(
         amber=amber,
         exceeded=exceeded,
     )
-    pct = plain(quantize(progress, 0)) if progress is not None else ""
     if status == "exceeded":
         return _warn(
             "exceeded",
@@ -398,7 +385,7 @@ def against_target(
                 "%(value)s is %(pct)s %% of the way to the target (%(target)s): above "
                 "%(limit)s %%. Is the target too low, or the value wrong?",
                 value=plain(actual),
-                pct=pct,
+                pct=plain(quantize(progress, 0)),
                 target=plain(target),
                 limit=exceeded,
             ),
@@ -411,7 +398,7 @@ def against_target(
             text = _(
                 "%(value)s is only %(pct)s %% of the way to the target (%(target)s): red.",
                 value=plain(actual),
-                pct=pct,
+                pct=plain(quantize(progress, 0)),
                 target=plain(target),
             )
         else:

@@ -630,11 +630,11 @@ class Data:
         """Indicators per status, overall and per outcome (for the stacked bars)."""
         rows = self.variance(span)
         overall = {s: 0 for s in STATUSES}
+        # every row's outcome is one of these (the goal's pseudo-outcome "" included)
         per: dict[str, dict[str, int]] = {o["key"]: {s: 0 for s in STATUSES} for o in self.outcomes}
-        per.setdefault("", {s: 0 for s in STATUSES})
         for r in rows:
             overall[r["status"]] += 1
-            per.setdefault(r["outcome_key"], {s: 0 for s in STATUSES})[r["status"]] += 1
+            per[r["outcome_key"]][r["status"]] += 1
         return {"overall": overall, "per_outcome": per}
 
 
@@ -775,8 +775,8 @@ def load(
 
 def _target_frame(session: so.Session, indicators: pd.DataFrame) -> pd.DataFrame:
     t = ind_reading.target_frame(session, indicators["indicator_id"].tolist())
-    if t.empty:
-        return t.assign(end=pd.Series(dtype="datetime64[ns]"))
+    if t.empty:  # nothing reads the columns of an empty frame (``_targets``, ``_period_targets``)
+        return t
     specs = {code: calendar.parse(code) for code in t["period_code"].unique()}
     t["end"] = pd.to_datetime(t["period_code"].map(lambda c: specs[c].end if specs[c] else None))
     t["tfreq"] = t["period_code"].map(lambda c: specs[c].frequency.value if specs[c] else "")
