@@ -227,9 +227,7 @@ def test_drilldown_forecast_chart_is_legible_on_a_phone_and_on_a_desktop(
             device.click("form.lang-switch button")
             device.wait_for_selector(f"html[lang={lang}]")
         for code in codes:
-            device.goto(
-                f"{live_server}/variance/{code}?period={demo_data['period']}&span=plan"
-            )
+            device.goto(f"{live_server}/variance/{code}?period={demo_data['period']}&span=plan")
             _ready(device)
             shot(device, f"{name}-drilldown-forecast-{code}-{lang}")
             charts = device.locator("svg.forecast-chart:visible")
