@@ -304,3 +304,26 @@ def test_a_published_report_is_named_and_moves_are_told(report_data, login, db, 
     db.session.commit()
     info = {r[0]: r[1] for r in _rows(_get(client))[:9] if r and r[0]}
     assert "The live figures have changed since" in info["Publication"]
+
+
+def test_the_forecast_sentence_of_each_indicator(report_data, login, plan, db, app):
+    """With a third quarter of data T-SUM has a forecast: the sheet's sentence is the
+    engine's (METHOD.md §3), and without a period the workbook now takes 2026Q3."""
+    from leap_me.reports import present
+
+    ind = report_data["indicator"]
+    f.value(plan, ind, "2026Q3", "AHTJP-PNP", "KH-12", 30)
+    f.target(plan, ind, "2026Q3", 25)
+    f.target(plan, ind, "2035Q4", 25)  # the plan's last year: what the forecast aims at
+    plan.commit()
+    with app.test_request_context():
+        row = next(
+            r for r in variance.variance(db.session, "2026Q3", "plan") if r["code"] == "T-SUM"
+        )
+        sentence = present.forecast_sentence(row["forecast"])
+    assert row["forecast"] and sentence
+    rows = _rows(_get(login("viewer"), "/reports/donor-workbook.xlsx?lang=en"))
+    assert rows[0][0] == "Sector-wide progress report 2026Q3"
+    head = next(r for r in rows if r and r[0] == "Code" and r[-1] == "Forecast")
+    t_sum = next(r for r in rows if r and r[0] == "T-SUM" and len(r) == len(head) and r[-1])
+    assert t_sum[head.index("Forecast")] == sentence
