@@ -644,7 +644,6 @@ def write(wb: Any, st: Any, name: str, rd: Read, lang: str, font: str | None) ->
         "title": st.bold,
         "section": section,
         "heading": heading,
-        "head": None,
         "text": st.text,
         "wrap": st.wrap,
     }

@@ -261,6 +261,11 @@ def test_publish_and_download_in_both_languages_on_desktop_and_phone(
             assert page.evaluate("document.documentElement.lang") == lang, label
             if phone:
                 no_sideways_scroll(page)
+                # every download link on screen, without scrolling the table sideways
+                boxes = page.locator("main table a[href*='/reports/published/']").evaluate_all(
+                    "els => els.map(e => e.getBoundingClientRect().right)"
+                )
+                assert boxes and max(boxes) <= 361, (label, boxes)
             axe(page, label)
             _save(page, label)
             if role == "reviewer" and not phone:

@@ -327,3 +327,10 @@ def test_the_forecast_sentence_of_each_indicator(report_data, login, plan, db, a
     head = next(r for r in rows if r and r[0] == "Code" and r[-1] == "Forecast")
     t_sum = next(r for r in rows if r and r[0] == "T-SUM" and len(r) == len(head) and r[-1])
     assert t_sum[head.index("Forecast")] == sentence
+
+
+def test_without_any_period_the_sheet_says_so(login):
+    data = _get(login("viewer"), "/reports/donor-workbook.xlsx")
+    rows = _rows(data)
+    assert rows[0][0] == "Sector-wide progress report"
+    assert "There are no reporting periods yet." in _flat(rows)
