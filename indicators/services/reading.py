@@ -239,3 +239,13 @@ def value_presence(
         .group_by(dv.organisation_id, dv.period_id)
     )
     return _frame(rows, columns)
+
+
+def latest_period_with_values(session: so.Session, statuses: Iterable[str]) -> str | None:
+    """The code of the latest reporting period (by end date) that holds at least one value
+    in ``statuses`` (one query): the donor workbook's period when none is asked for."""
+    p, dv = ReportingPeriod, DataValue
+    has_value = sa.exists().where(dv.period_id == p.id, dv.status.in_(list(statuses)))
+    return session.scalar(
+        sa.select(p.code).where(has_value).order_by(p.end_date.desc(), p.id.desc()).limit(1)
+    )

@@ -71,7 +71,12 @@ def export_template(org_code: str, period_code: str, lang: str, output: str) -> 
     show_default=True,
     help="Language of the headers and names.",
 )
-@click.option("--period", default="", help="Reporting period of the tracking table (2026Q2).")
+@click.option(
+    "--period",
+    default="",
+    help="Reporting period of the tracking table and the progress report (2026Q2); "
+    "default: the latest period with approved values.",
+)
 @with_appcontext
 def export_donor_workbook(output: str, lang: str, period: str) -> None:
     """Write the donor workbook: logframe, tracking table, tidy data, budget, read me."""
@@ -83,7 +88,14 @@ def export_donor_workbook(output: str, lang: str, period: str) -> None:
         raise click.ClickException(f"The folder {target.parent} does not exist.")
     try:
         lang, code = donor.resolve(db.session, lang, period)
-        donor.build(db.session, str(target), lang=lang, period=code, made_by="leap-me export")
+        donor.build(
+            db.session,
+            str(target),
+            lang=lang,
+            period=code,
+            made_by="leap-me export",
+            period_asked=bool(period.strip()),
+        )
     except donor.DonorWorkbookError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Wrote {target.stat().st_size:,} bytes to {target} (period {code or '—'}, {lang})")

@@ -9,7 +9,9 @@ come from the services that own them and are never recomputed here:
   ``load`` answers the three spans and the series);
 - the tidy data from ONE query (``indicators.services.tidy``), disaggregations split into
   columns by pandas;
-- the budget from ``budget.compute``, written by the budget export's own sheet functions.
+- the budget from ``budget.compute``, written by the budget export's own sheet functions;
+- the "Progress report" sheet from ``leap_me.reports.progress.build`` (the report's one
+  build, reusing the same variance load), written by ``leap_me.exchange.donor_progress``.
 
 Every cell of user text goes through ``leap_me.exchange.xlsx_safe``.
 """
@@ -32,6 +34,7 @@ from sqlalchemy import orm as so
 from indicators.services import calendar
 from indicators.services import tidy as tidy_reading
 from indicators.services.disaggregations import categories as disagg_categories
+from leap_me.exchange import donor_progress
 from leap_me.exchange.xlsx_safe import TextStyle, text_format_map, text_style, write_text
 from leap_me.lazy import pandas as pd
 
@@ -140,7 +143,9 @@ def _loc(obj: Any, lang: str, field: str = "name") -> str:
 
 def resolve(session: so.Session, lang: str | None, period: str | None) -> tuple[str, str | None]:
     """The language and period code asked for, checked (DonorWorkbookError if wrong).
-    Without a period: the latest quarter that has ended (as the variance page)."""
+    Without a period: the latest period with approved values (else the latest quarter
+    that has ended, as the variance page); the workbook says which it took."""
+    from indicators.services import reading
     from leap_me.reports import params
 
     lang = (lang or "en").strip().lower()[:5]
@@ -150,7 +155,8 @@ def resolve(session: so.Session, lang: str | None, period: str | None) -> tuple[
         )
     code = (period or "").strip().upper()[:10]
     if not code:
-        return lang, params.default_period(session)
+        latest = reading.latest_period_with_values(session, ("approved",))
+        return lang, latest or params.default_period(session)
     if calendar.parse(code) is None:
         raise DonorWorkbookError(
             _("“%(code)s” is not a period code such as 2026Q2.", code=code), "period"
@@ -168,11 +174,14 @@ def build(
     lang: str = "en",
     period: str | None = None,
     made_by: str = "",
+    period_asked: bool = True,
 ) -> bytes | None:
     """Write the donor workbook into ``target`` (a path or a binary file); without one,
-    return its bytes. ``lang`` and ``period`` must have been :func:`resolve`\\ d."""
+    return its bytes. ``lang`` and ``period`` must have been :func:`resolve`\\ d;
+    ``period_asked`` False says that :func:`resolve` chose the period (the progress
+    report sheet tells the reader so)."""
     with force_locale(lang):
-        read = _read(session, period)  # before any file is opened: errors leave none
+        read = _read(session, period, lang, period_asked)  # before any file: errors leave none
         if target is None:
             buf = io.BytesIO()
             _write_book(buf, session, read, lang, period, made_by)
@@ -203,6 +212,7 @@ def sheet_titles() -> dict[str, str]:
     """The sheets, in order, with their names in the current language (≤ 31 characters)."""
     return {
         "readme": _("Read me"),
+        "progress": _("Progress report"),
         "logframe": _("Logframe"),
         "tracking": _("Tracking"),
         "by_period": _("By period"),
@@ -213,7 +223,9 @@ def sheet_titles() -> dict[str, str]:
     }
 
 
-def _read(session: so.Session, period: str | None) -> dict[str, Any]:
+def _read(
+    session: so.Session, period: str | None, lang: str = "en", period_asked: bool = True
+) -> dict[str, Any]:
     """Everything the workbook shows, in a fixed number of queries whatever the data."""
     from budget import services as budget
     from leap_me.reports import variance
@@ -228,7 +240,11 @@ def _read(session: so.Session, period: str | None) -> dict[str, Any]:
             raise DonorWorkbookError(message, "unknown_period") from None
     until = data.period["end"].date() if data is not None else None
     schedule = budget.approved_schedule(session)
+    report = donor_progress.read(
+        session, period if data is not None else None, period_asked, data, lang
+    )
     return {
+        "report": report,
         "version": logframe.current_version(session),
         "data": data,
         "values": tidy_reading.approved_values(session, until),
@@ -244,6 +260,9 @@ def _write(session, wb: Any, read: dict[str, Any], lang: str, period, made_by: s
     version, data, values = read["version"], read["data"], read["values"]
     cats, schedule, money = read["cats"], read["schedule"], read["money"]
     _readme(wb, st, names, lang, period, version, values, schedule, made_by)
+    donor_progress.write(
+        wb, st, names["progress"], read["report"], lang, KHMER_FONT if lang == "km" else None
+    )
     _logframe(session, wb, st, names["logframe"], lang, version)
     _tracking(wb, st, names["tracking"], names["by_period"], lang, data)
     write_tidy(wb.add_worksheet(names["data"]), st, tidy_frame(values, cats, lang))
@@ -280,6 +299,15 @@ def _readme(wb, st, names, lang, period, version, values, schedule, made_by) -> 
         (_("Budget"), schedule.name if schedule is not None else _("No approved schedule yet.")),
         ("", ""),
         (_("Sheet"), _("What it holds")),
+        (
+            names["progress"],
+            _(
+                "The sector-wide progress report of the period, in the order of its PDF: "
+                "summary, progress by outcome with forecasts, the planners' narratives and "
+                "the partners' explanations, data quality and de-duplication, activity "
+                "status, budget and cost-sharing, completeness and timeliness."
+            ),
+        ),
         (
             names["logframe"],
             _(

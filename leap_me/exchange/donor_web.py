@@ -34,6 +34,7 @@ def download() -> Response:
             lang=lang,
             period=period,
             made_by=current_user.full_name or current_user.username,
+            period_asked=bool((request.args.get("period") or "").strip()),
         )
     except donor.DonorWorkbookError as exc:
         abort(404 if exc.field == "unknown_period" else 400, description=exc.message)

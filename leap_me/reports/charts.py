@@ -140,9 +140,54 @@ def sparkline(points: list[dict[str, Any]], row: dict[str, Any], lang: str = "en
     return "".join(out)
 
 
-def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
+#: The forecast chart's two canvases: the page and the PDF draw it 720 units wide; a
+#: phone gets a canvas of its own, 360 units wide, so that the same 16-unit type is drawn
+#: at about 0.9× (14 px) rather than 0.45× (7 px) — both are rendered and CSS shows one.
+FORECAST_CANVAS = {"wide": (720, 310), "compact": (360, 230)}
+
+
+def _text_width(text: str, size: float) -> float:
+    """An upper estimate of a label's width in SVG units: Latin and digits about 0.6 em;
+    Khmer combining signs (vowels, coeng and its subscript) add no width of their own."""
+    width = 0.0
+    for ch in text:
+        code = ord(ch)
+        if 0x17B4 <= code <= 0x17D3 or code == 0x17DD:  # dependent vowels, signs, coeng
+            continue
+        width += 0.75 if 0x1780 <= code <= 0x17FF else 0.6
+    return width * size
+
+
+def _axis_labels(
+    candidates: list[tuple[float, str]], x_of, size: float, low: float, high: float
+) -> list[tuple[float, str, str]]:
+    """(x, text, anchor) for the x axis: every k-th candidate so that no two overlap, the
+    first and last pulled inside ``low``–``high`` instead of being cut off."""
+    if not candidates:
+        return []
+    widest = max(_text_width(t, size) for _i, t in candidates) + 10
+    gaps = [x_of(b[0]) - x_of(a[0]) for a, b in itertools.pairwise(candidates)]
+    step = 1
+    if gaps:
+        smallest = max(min(gaps), 0.1)
+        step = max(1, int(-(-widest // smallest)))
+    out = []
+    for i, text in candidates[::step]:
+        x, half = x_of(i), _text_width(text, size) / 2
+        if x + half > high:
+            out.append((high, text, "end"))
+        elif x - half < low:
+            out.append((low, text, "start"))
+        else:
+            out.append((x, text, "middle"))
+    return out
+
+
+def forecast_chart(row: dict[str, Any], lang: str = "en", *, compact: bool = False) -> str:
     """Cumulative actuals (or values, for stocks) per period, the least-squares line to
-    the plan's last period and the end target: the forecast of METHOD.md §3."""
+    the plan's last period and the end target: the forecast of METHOD.md §3.
+
+    ``compact``: the phone's canvas (360 units wide, the legend on two lines)."""
     points = row.get("series") or []
     fc = row.get("forecast")
     if not points:
@@ -152,11 +197,15 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
     ys = [p["cumulative"] if cumulative else p["actual"] for p in points]
     end_index = fc["end_index"] if fc else len(points) - 1
     idx = [x for x, _y in fc["points"]] if fc else list(range(len(points)))
-    width, height = 720, 360
-    left, right, top, bottom = 70, 20, 24, 50
-    plot_w, plot_h = width - left - right, height - top - bottom
+    width, plot_h = FORECAST_CANVAS["compact" if compact else "wide"]
+    size, legend_size = 16, 16 if compact else 17
     peak = max([*ys, fc["target"] if fc else 0, fc["value"] if fc and fc.get("value") else 0])
     peak = peak * 1.1 or 1
+    ticks = [peak * k / 4 for k in range(5)]
+    tick_texts = [present.num(v, 0) for v in ticks]
+    left = max(44.0, max(_text_width(t, size) for t in tick_texts) + 14)
+    right, top = (10 if compact else 20), 30
+    plot_w = width - left - right
     n = max(end_index, 1)
 
     def x_of(i: float) -> float:
@@ -165,50 +214,60 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
     def y_of(v: float) -> float:
         return top + plot_h * (1 - max(0.0, v) / peak)
 
+    label = _("Cumulative actual") if cumulative else _("Actual")
+    trend_label = _("Trend (least squares)")
+    axis_y = top + plot_h + 26
+    if compact:
+        legend_rows = [axis_y + 32, axis_y + 58] if fc else [axis_y + 32]
+    else:
+        legend_rows = [axis_y + 36]
+    height = legend_rows[-1] + 12
     title = present.forecast_sentence(fc) or _("%(code)s: values so far", code=row["code"])
+    cls = "svg-chart forecast-chart" + (" forecast-compact" if compact else " forecast-wide")
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="svg-chart forecast-chart" '
-        f'viewBox="0 0 {width} {height + 40}" role="img" aria-labelledby="{uid}-t" {FONT}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" '
+        f'viewBox="0 0 {width} {height:.0f}" role="img" aria-labelledby="{uid}-t" {FONT}>',
         f'<title id="{uid}-t">{escape(row["code"])} — {escape(title)}</title>',
     ]
-    for k in range(5):
-        v = peak * k / 4
+    for v, text in zip(ticks, tick_texts, strict=True):
         y = y_of(v)
         out.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5dbdb"/>'
-            f'<text x="{left - 6}" y="{y + 6:.1f}" text-anchor="end" font-size="16">'
-            f"{escape(present.num(v, 0))}</text>"
+            f'<line x1="{left:.1f}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#d5dbdb"/><text x="{left - 6:.1f}" y="{y + 6:.1f}" text-anchor="end" '
+            f'font-size="{size}">{escape(text)}</text>'
         )
     codes = [p["period"] for p in points]
     if fc and fc.get("end_period"):
         first_year = int(codes[0][:4])
         last_year = int(fc["end_period"][:4])
         per_year = max(1, round((end_index + 1) / max(1, last_year - first_year + 1)))
-        for year in range(first_year, last_year + 1, 2 if last_year - first_year > 6 else 1):
-            i = (year - first_year) * per_year
-            out.append(
-                f'<text x="{x_of(i):.1f}" y="{top + plot_h + 26}" text-anchor="middle" '
-                f'font-size="16">{year}</text>'
-            )
+        candidates = [
+            (float((year - first_year) * per_year), str(year))
+            for year in range(first_year, last_year + 1)
+        ]
     else:
-        for i, code in enumerate(codes):
-            out.append(
-                f'<text x="{x_of(idx[i]):.1f}" y="{top + plot_h + 26}" text-anchor="middle" '
-                f'font-size="16">{escape(code)}</text>'
-            )
-    target_label = _("Target %(value)s", value=present.num(fc["target"])) if fc else ""
-    trend_label = _("Trend (least squares)")
+        candidates = [(float(idx[i]), code) for i, code in enumerate(codes)]
+    for x, text, anchor in _axis_labels(candidates, x_of, size, 2, width - 2):
+        out.append(
+            f'<text x="{x:.1f}" y="{axis_y:.0f}" text-anchor="{anchor}" '
+            f'font-size="{size}">{escape(text)}</text>'
+        )
     if fc:
+        target_label = _("Target %(value)s", value=present.num(fc["target"]))
         ty = y_of(fc["target"])
         out.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" '
+            f'<line x1="{left:.1f}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="#000" stroke-width="2"/>'
-            f'<text x="{width - right}" y="{ty - 8:.1f}" text-anchor="end" font-size="17">'
+            f'<text x="{width - right}" y="{ty - 8:.1f}" text-anchor="end" '
+            f'font-size="{legend_size}" stroke="#fff" stroke-width="4" paint-order="stroke">'
             f"{escape(target_label)}</text>"
         )
         x0, x1 = idx[0], end_index
         y0 = fc["intercept"] + fc["slope"] * x0
         y1 = fc["intercept"] + fc["slope"] * x1
+        if y1 > peak and fc["slope"] > 0:  # stop the line at the top of the plot
+            x1 = max(x0, (peak - fc["intercept"]) / fc["slope"])
+            y1 = peak
         out.append(
             f'<line x1="{x_of(x0):.1f}" y1="{y_of(y0):.1f}" x2="{x_of(x1):.1f}" '
             f'y2="{y_of(y1):.1f}" stroke="#1b4f72" stroke-width="2" stroke-dasharray="8 5">'
@@ -221,19 +280,17 @@ def forecast_chart(row: dict[str, Any], lang: str = "en") -> str:
             f'<rect x="{x_of(i) - 4:.1f}" y="{y_of(v) - 4:.1f}" width="8" height="8" fill="#000">'
             f"<title>{escape(code)}: {escape(present.num(v))}</title></rect>"
         )
-    legend_y = height + 20
-    label = _("Cumulative actual") if cumulative else _("Actual")
-    out.append(
-        f'<line x1="{left}" x2="{left + 28}" y1="{legend_y - 6}" y2="{legend_y - 6}" '
-        f'stroke="#000" stroke-width="2.5"/>'
-        f'<text x="{left + 36}" y="{legend_y}" font-size="17">{escape(label)}</text>'
-    )
+    keys = [(label, 'stroke="#000" stroke-width="2.5"')]
     if fc:
+        keys.append((trend_label, 'stroke="#1b4f72" stroke-width="2" stroke-dasharray="8 5"'))
+    lx = 4.0 if compact else left
+    for k, (text, stroke) in enumerate(keys):
+        ly = legend_rows[k] if compact else legend_rows[0]
+        x = lx if compact else lx + 300 * k
         out.append(
-            f'<line x1="{left + 300}" x2="{left + 328}" y1="{legend_y - 6}" y2="{legend_y - 6}" '
-            f'stroke="#1b4f72" stroke-width="2" stroke-dasharray="8 5"/>'
-            f'<text x="{left + 336}" y="{legend_y}" font-size="17">'
-            f"{escape(trend_label)}</text>"
+            f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{ly - 6:.0f}" y2="{ly - 6:.0f}" {stroke}/>'
+            f'<text x="{x + 36:.1f}" y="{ly:.0f}" font-size="{legend_size}">'
+            f"{escape(text)}</text>"
         )
     out.append("</svg>")
     return "".join(out)

@@ -416,10 +416,13 @@ def build(
     *,
     today: date | None = None,
     charts_on: bool = True,
+    data: Any = None,
 ) -> ProgressReport:
     """The progress report of ``period`` in ``lang`` ("en" or "km").
 
     ``preview`` also counts submitted values: the report then says so on every page.
+    ``data``: the variance engine's load of that period, when the caller has it already
+    (the donor workbook), so that it is not read twice.
     Needs an application context (translations and number formats come from Babel).
     """
     if lang not in LANGS:
@@ -429,12 +432,19 @@ def build(
     if period_obj is None:
         raise ReportError(_("There is no reporting period %(value)s.", value=period))
     with force_locale(lang):
-        return _build(session, period_obj, lang, preview, today, charts_on)
+        return _build(session, period_obj, lang, preview, today, charts_on, data)
 
 
-def _build(session, period_obj, lang, preview, today, charts_on) -> ProgressReport:
+def _build(session, period_obj, lang, preview, today, charts_on, data=None) -> ProgressReport:
     km = lang == "km"
-    data = load(session, period_obj.code, preview=preview)
+    reusable = (
+        data is not None
+        and data.period["period_code"] == period_obj.code
+        and data.preview == preview
+        and not any(data.filters.as_dict().values())
+    )
+    if not reusable:
+        data = load(session, period_obj.code, preview=preview)
     spans = {span: data.variance(span) for span in ("period", "ytd", "plan")}
     rows = {span: [present.display(r, lang) for r in spans[span]] for span in spans}
     statuses = PREVIEW if preview else APPROVED

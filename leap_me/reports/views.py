@@ -135,6 +135,7 @@ def variance_detail(code: str):
         by_province=by_province,
         by_org=by_org,
         chart=charts.forecast_chart(row, lang),
+        chart_phone=charts.forecast_chart(row, lang, compact=True),
         adjustments=adjustments,
         may_dedup=may_dedup,
         provinces=sorted(data.provinces.values(), key=lambda p: p.name_en),

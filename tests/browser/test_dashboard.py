@@ -201,3 +201,79 @@ def test_planner_publishes_and_a_viewer_downloads_the_pdf(demo_app, browser, liv
     assert first.status == 200 and first.headers["content-type"].startswith("application/pdf")
     assert first.body().startswith(b"%PDF") and first.body() == second.body()
     viewer.close()
+
+
+def _device(phone: bool) -> str:
+    return "phone" if phone else "desktop"
+
+
+def _save(page, label: str) -> None:
+    path = ARTIFACTS / f"{label}.png"
+    page.screenshot(path=str(path), full_page=True, timeout=60_000)
+    keep = os.environ.get("LEAP_SCREENSHOTS")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        (Path(keep) / path.name).write_bytes(path.read_bytes())
+
+
+def test_publish_and_download_in_both_languages_on_desktop_and_phone(
+    demo_app, browser, live_server
+):
+    """The end of the walk, in English and Khmer, on a desktop and a 360-px phone: the
+    planner's publish confirmation (axe-clean, screenshot), one publication, then the
+    published list as the planner and as the reviewer (axe-clean, screenshots), and the
+    reviewer downloading the frozen PDF of the page's language."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    combos = [(lang, phone) for lang in ("en", "km") for phone in (False, True)]
+    for lang, phone in combos:
+        use_language(demo_app, lang)
+        context = _new(browser, phone)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        sign_in_as(page, live_server, "planner")
+        step_report(page, live_server, None)
+        page.locator("a[href$='/publish']").first.click()
+        page.wait_for_selector("main form input[name=confirm]")
+        label = f"planner-publish-confirm-{lang}-{_device(phone)}"
+        assert page.evaluate("document.documentElement.lang") == lang, label
+        if lang == "km":
+            assert re.search(KHMER, page.inner_text("main")), label
+        if phone:
+            no_sideways_scroll(page)
+        axe(page, label)
+        _save(page, label)
+        if (lang, phone) == combos[-1]:  # publish once, from the last of them
+            page.check("main form input[name=confirm]")
+            with page.expect_navigation(timeout=120_000):
+                page.click("main form button[type=submit]")
+            assert "/reports/published" in page.url, page.url
+        context.close()
+    for role in ("planner", "reviewer"):
+        for lang, phone in combos:
+            use_language(demo_app, lang)
+            context = _new(browser, phone)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            sign_in_as(page, live_server, role)
+            page.goto(f"{live_server}/reports/published")
+            page.wait_for_selector("main h1")
+            label = f"{role}-published-{lang}-{_device(phone)}"
+            assert page.evaluate("document.documentElement.lang") == lang, label
+            if phone:
+                no_sideways_scroll(page)
+                # every download link on screen, without scrolling the table sideways
+                boxes = page.locator("main table a[href*='/reports/published/']").evaluate_all(
+                    "els => els.map(e => e.getBoundingClientRect().right)"
+                )
+                assert boxes and max(boxes) <= 361, (label, boxes)
+            axe(page, label)
+            _save(page, label)
+            if role == "reviewer" and not phone:
+                link = page.locator(f"a[href*='/reports/published/'][href*='lang={lang}']")
+                href = link.first.get_attribute("href")
+                assert href and "/pdf" in href, label
+                pdf = page.request.get(f"{live_server}{href}")
+                assert pdf.status == 200, label
+                assert pdf.headers["content-type"].startswith("application/pdf"), label
+                assert pdf.body().startswith(b"%PDF"), label
+            context.close()

@@ -158,3 +158,87 @@ def test_budget_tables_show_every_column_at_1366(
         assert clipped == [], f"tables wider than their frame at 1366 px: {clipped}"
     finally:
         context.close()
+
+
+# Texts of the matched SVGs that leave the SVG's box on screen (a clipped label) or
+# overlap another text of the same SVG.
+CLIPPED_OR_OVERLAPPING = """
+(selector) => {
+  const out = [];
+  for (const svg of document.querySelectorAll(selector)) {
+    if (svg.getClientRects().length === 0) continue;
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')].filter(
+      t => t.textContent.trim() && t.getClientRects().length > 0);
+    const rects = texts.map(t => t.getBoundingClientRect());
+    texts.forEach((t, i) => {
+      const r = rects[i];
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5
+          || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+        out.push('clipped: ' + t.textContent.trim().slice(0, 40));
+      }
+      for (let j = i + 1; j < texts.length; j++) {
+        const s = rects[j];
+        const w = Math.min(r.right, s.right) - Math.max(r.left, s.left);
+        const h = Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top);
+        if (w > 1 && h > 1) {
+          out.push('overlap: ' + t.textContent.trim().slice(0, 20) + ' / '
+                   + texts[j].textContent.trim().slice(0, 20));
+        }
+      }
+    });
+  }
+  return out;
+}
+"""
+
+
+@pytest.fixture
+def demo_data(app):
+    """The whole demo (values of several periods: the drill-down has a forecast)."""
+    with app.app_context():
+        seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]))
+        db.session.commit()
+        from leap_me.reports import params, variance
+
+        period = params.default_period(db.session)
+        rows = variance.variance(db.session, period, "plan")
+        with_forecast = [r for r in rows if r.get("forecast") and len(r["series"]) >= 3]
+        by_period = [r for r in rows if not r.get("forecast") and len(r["series"]) >= 3]
+    assert with_forecast, "the demo has no indicator with a forecast"
+    return {
+        "period": period,
+        "forecast": with_forecast[0]["code"],
+        "periods": by_period[0]["code"] if by_period else None,
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+def test_drilldown_forecast_chart_is_legible_on_a_phone_and_on_a_desktop(
+    phone, page, live_server, sign_in, shot, demo_data, lang
+):
+    """The forecast chart of the variance drill-down: text ≥ 11 px on a 360-px phone,
+    no label clipped or overlapping another, on the phone and on a desktop."""
+    codes = [c for c in (demo_data["forecast"], demo_data["periods"]) if c]
+    for device, name in ((phone, "phone"), (page, "desktop")):
+        sign_in(device, "reviewer")
+        # the language is the user's: switch only when the page is not in it yet
+        if device.evaluate("document.documentElement.lang") != lang:
+            device.click("form.lang-switch button")
+            device.wait_for_selector(f"html[lang={lang}]")
+        for code in codes:
+            device.goto(f"{live_server}/variance/{code}?period={demo_data['period']}&span=plan")
+            _ready(device)
+            shot(device, f"{name}-drilldown-forecast-{code}-{lang}")
+            charts = device.locator("svg.forecast-chart:visible")
+            assert charts.count() == 1, f"{code}: one chart on screen"
+            assert charts.first.locator("title").count() >= 1  # a text alternative
+            smallest = device.evaluate(SMALLEST_TEXT, "svg.forecast-chart")
+            assert smallest is not None, f"no chart text on {code}"
+            assert smallest[0] >= MIN_CHART_PX - 0.01, (
+                f"{name} {code}: {smallest[1]!r} at {smallest[0]:.1f}px"
+            )
+            bad = device.evaluate(CLIPPED_OR_OVERLAPPING, "svg.forecast-chart")
+            assert bad == [], f"{name} {code} ({lang}): {bad}"
+            if name == "phone":
+                assert device.evaluate("document.documentElement.scrollWidth") <= 362

@@ -393,10 +393,10 @@ def test_published_list_newest_first_paginated_with_empty_state(figures, login, 
     db.session.commit()
     page1 = client.get("/reports/published").get_data(as_text=True)
     assert page1.index("22 Jul 2026") < page1.index("21 Jul 2026")  # newest first
-    assert "<td>1 Jul 2026" not in page1 and "Page 1 of 2" in page1
+    assert '">1 Jul 2026' not in page1 and "Page 1 of 2" in page1
     assert page1.count("/pdf?lang=km") == 20
     page2 = client.get("/reports/published?page=2").get_data(as_text=True)
-    assert "<td>1 Jul 2026" in page2 and "<td>2 Jul 2026" in page2
+    assert '">1 Jul 2026' in page2 and '">2 Jul 2026' in page2
     assert page2.count("/pdf?lang=km") == 2
     assert client.get("/reports/published/999/pdf?lang=en").status_code == 404
 
