@@ -147,6 +147,10 @@ class CellInput:
     #: None = leave as stored; "" = clear.
     comment: str | None = None
     explanation: str | None = None
+    #: (measure, fields, errors) of :func:`validation.check_cell` when the caller has
+    #: already checked this cell (the DHIS2 import checks each value on its own): the
+    #: save uses them instead of checking again, if the measure is still the same.
+    checked: tuple[str, dict | None, list] | None = None
 
     @property
     def key(self) -> RowKey:
@@ -293,180 +297,213 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
 
     result = SaveResult(submission, source, dry_run)
     now = utcnow()
+    meta = _owed_meta(owed)
+    #: the rows to insert, in cell order: only their non-NULL columns (see _insert_rows)
     inserts: list[dict] = []
     new_snaps: list[dict] = []  # what each insert shows, made once for result and audit
     updates: list[dict] = []
     deletes: list[int] = []
     audit_rows: list[dict] = []
     merged = dict(stored)  # the rows as they will be, for the checks
-    seen: set[RowKey] = set()
+    by_key: dict[RowKey, CellOutcome] = {}
+    outcomes = result.cells
+    sub_id = submission.id
+    org_id = submission.organisation_id
+    period_id = period.id
+    draft = ValueStatus.DRAFT.value
     for cell in cells:
-        key = cell.key
-        if key in seen:
+        key = (cell.indicator_id, cell.province_id, cell.disagg_key or "")
+        if key in by_key:
             continue
-        seen.add(key)
-        row = owed.get(key)
         old = stored.get(key)
-        if row is None:
-            result.cells.append(
-                CellOutcome(key, "refused", _snapshot(old), None, [validation.not_owed()])
-            )
+        if key not in owed:
+            outcome = CellOutcome(key, "refused", _snapshot(old), None, [validation.not_owed()])
+            by_key[key] = outcome
+            outcomes.append(outcome)
             continue
-        typed = cell.typed()
-        measure = row.version.measure
-        same = _same_as_typed(old, typed, measure)
-        comment = (
-            old["comment"] if old and cell.comment is None else (cell.comment or "").strip()[:4000]
-        )
-        explanation = (
-            (old["explanation"] if old else None)
-            if cell.explanation is None
-            else ((cell.explanation or "").strip()[:4000] or None)
-        )
+        measure, version_id = meta[key[0]]
+        if old is None:
+            comment = (cell.comment or "").strip()[:4000]
+            explanation = (
+                None if cell.explanation is None else (cell.explanation.strip()[:4000] or None)
+            )
+        else:
+            comment = (
+                old["comment"] if cell.comment is None else (cell.comment or "").strip()[:4000]
+            )
+            explanation = (
+                old["explanation"]
+                if cell.explanation is None
+                else ((cell.explanation or "").strip()[:4000] or None)
+            )
+        locked = False  # an approved value, or a row not re-opened in an approved one
+        refusal = None
         if old is not None and old["status"] == ValueStatus.APPROVED and not old["reopened"]:
-            if same and comment == old["comment"] and explanation == old["explanation"]:
-                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
-            else:
-                result.cells.append(
-                    CellOutcome(
-                        key,
-                        "refused",
-                        _snapshot(old),
-                        None,
-                        [
-                            Message(
-                                "approved",
-                                _(
-                                    "This value is approved; it can change only after a "
-                                    "reviewer re-opens it with a reason."
-                                ),
-                                "value",
-                            )
-                        ],
-                    )
+            locked = True
+            same = _same_as_typed(old, cell.typed(), measure)
+            if not (same and comment == old["comment"] and explanation == old["explanation"]):
+                refusal = _(
+                    "This value is approved; it can change only after a reviewer re-opens it "
+                    "with a reason."
                 )
-            continue
-        if reopened_only and (old is None or not old["reopened"]):
-            if same:
-                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
-            else:
-                result.cells.append(
-                    CellOutcome(
-                        key,
-                        "refused",
-                        _snapshot(old),
-                        None,
-                        [
-                            Message(
-                                "approved",
-                                _(
-                                    "The submission is approved: only the values a reviewer "
-                                    "re-opened can change."
-                                ),
-                                "value",
-                            )
-                        ],
-                    )
+        elif reopened_only and (old is None or not old["reopened"]):
+            locked = True
+            if not _same_as_typed(old, cell.typed(), measure):
+                refusal = _(
+                    "The submission is approved: only the values a reviewer re-opened can "
+                    "change."
                 )
-            continue
-        fields, errors = validation.check_cell(
-            measure,
-            value=cell.value,
-            numerator=cell.numerator,
-            denominator=cell.denominator,
-            text=cell.text,
-            locale=locale,
-        )
-        empty = fields is None and not errors
-        if empty and old is None:
-            if comment or explanation:
-                errors = []  # a comment alone is kept on an empty row
+        if locked:
+            if refusal is None:
+                outcome = CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old))
             else:
-                result.cells.append(CellOutcome(key, "unchanged", None, None))
-                continue
-        if empty and old is not None and not comment and not explanation:
-            deletes.append(old["id"])
-            merged.pop(key, None)
-            result.cells.append(CellOutcome(key, "changed", _snapshot(old), None))
-            audit_rows.append(
-                _audit("delete", old, old_value=json.dumps(_snapshot(old), ensure_ascii=False))
+                outcome = CellOutcome(
+                    key, "refused", _snapshot(old), None, [Message("approved", refusal, "value")]
+                )
+            by_key[key] = outcome
+            outcomes.append(outcome)
+            continue
+        checked_before = cell.checked
+        if checked_before is not None and checked_before[0] == measure:
+            fields, errors = checked_before[1], list(checked_before[2])
+        else:
+            fields, errors = validation.check_cell(
+                measure,
+                value=cell.value,
+                numerator=cell.numerator,
+                denominator=cell.denominator,
+                text=cell.text,
+                locale=locale,
             )
+        if fields is None and not errors:  # an empty cell
+            if old is None:
+                if comment or explanation:
+                    errors = []  # a comment alone is kept on an empty row
+                else:
+                    outcome = CellOutcome(key, "unchanged", None, None)
+                    by_key[key] = outcome
+                    outcomes.append(outcome)
+                    continue
+            elif not comment and not explanation:
+                deletes.append(old["id"])
+                merged.pop(key, None)
+                outcome = CellOutcome(key, "changed", _snapshot(old), None)
+                by_key[key] = outcome
+                outcomes.append(outcome)
+                audit_rows.append(
+                    _audit("delete", old, old_value=json.dumps(_snapshot(old), ensure_ascii=False))
+                )
+                continue
+        f = fields or _NO_FIELDS
+        if errors:
+            typed = cell.typed()
+            raw_value = typed["value"][:100] or None
+            if measure == Measure.TEXT:
+                raw_value = (typed["text"] or typed["value"])[:100] or None
+            raw_numerator = typed["numerator"][:100] or None
+            raw_denominator = typed["denominator"][:100] or None
+            error = "; ".join(e.text for e in errors)[:500]
+        else:
+            raw_value = raw_numerator = raw_denominator = error = None
+        if old is None:
+            # only the columns that hold a value: the database's NULL for the rest
+            record = {
+                "indicator_id": key[0],
+                "version_id": version_id,
+                "period_id": period_id,
+                "organisation_id": org_id,
+            }
+            if key[1] is not None:
+                record["province_id"] = key[1]
+            record["disagg_key"] = key[2]
+            record["status"] = draft
+            record["submission_id"] = sub_id
+            record["reopened"] = False
+            for col, value in (
+                ("value", f["value"]),
+                ("numerator", f["numerator"]),
+                ("denominator", f["denominator"]),
+                ("text_value", f["text_value"]),
+                ("raw_value", raw_value),
+                ("raw_numerator", raw_numerator),
+                ("raw_denominator", raw_denominator),
+                ("error", error),
+            ):
+                if value is not None:
+                    record[col] = value
+            record["comment"] = comment
+            if explanation is not None:
+                record["explanation"] = explanation
+            inserts.append(record)
+            merged[key] = record
+            snap = _snap(
+                f["value"],
+                f["numerator"],
+                f["denominator"],
+                f["text_value"],
+                raw_value,
+                raw_numerator,
+                raw_denominator,
+            )
+            new_snaps.append(snap)
+            outcome = CellOutcome(key, "invalid" if errors else "new", None, snap, errors)
+            by_key[key] = outcome
+            outcomes.append(outcome)
             continue
+        status_word = "invalid" if errors else None
         new = {
-            "value": None,
-            "numerator": None,
-            "denominator": None,
-            "text_value": None,
-            **(fields or {}),
-            "raw_value": typed["value"][:100] or None if errors else None,
-            "raw_numerator": typed["numerator"][:100] or None if errors else None,
-            "raw_denominator": typed["denominator"][:100] or None if errors else None,
-            "error": "; ".join(e.text for e in errors)[:500] if errors else None,
+            "value": f["value"],
+            "numerator": f["numerator"],
+            "denominator": f["denominator"],
+            "text_value": f["text_value"],
+            "raw_value": raw_value,
+            "raw_numerator": raw_numerator,
+            "raw_denominator": raw_denominator,
+            "error": error,
             "comment": comment,
             "explanation": explanation,
         }
-        if row.version.measure == Measure.TEXT and errors:
-            new["raw_value"] = (typed["text"] or typed["value"])[:100] or None
-        status_word = "invalid" if errors else None
-        if old is None:
-            record = {
-                "indicator_id": key[0],
-                "version_id": row.version.id,
-                "period_id": period.id,
-                "organisation_id": submission.organisation_id,
-                "province_id": key[1],
-                "disagg_key": key[2],
-                "status": ValueStatus.DRAFT.value,
-                "submission_id": submission.id,
-                "reopened": False,
-                "approved_value": None,
-                "created_dt": now,
-                "updated_dt": now,
-                **new,
-            }
-            inserts.append(record)
-            merged[key] = record
-            snap = _snapshot(record)
-            new_snaps.append(snap)
-            result.cells.append(CellOutcome(key, status_word or "new", None, snap, errors))
-            continue
         changed = {c: new[c] for c in new if _differs(old.get(c), new[c])}
         if not changed and old.get("submission_id") == submission.id:
             merged[key] = old
-            result.cells.append(
-                CellOutcome(key, status_word or "unchanged", _snapshot(old), _snapshot(old), errors)
+            outcome = CellOutcome(
+                key, status_word or "unchanged", _snapshot(old), _snapshot(old), errors
             )
+            by_key[key] = outcome
+            outcomes.append(outcome)
             continue
         record = {
             **old,
             **new,
-            "version_id": row.version.id,
+            "version_id": version_id,
             "submission_id": submission.id,
             "updated_dt": now,
         }
         if old["status"] != ValueStatus.APPROVED:
-            record["status"] = ValueStatus.DRAFT.value
+            record["status"] = draft
         updates.append(record)
         merged[key] = record
         for col, value in changed.items():
             audit_rows.append(
                 _audit("update", old, field=col, old_value=old.get(col), new_value=value)
             )
-        result.cells.append(
-            CellOutcome(
-                key,
-                status_word or ("changed" if changed else "unchanged"),
-                _snapshot(old),
-                _snapshot(record),
-                errors,
-            )
+        outcome = CellOutcome(
+            key,
+            status_word or ("changed" if changed else "unchanged"),
+            _snapshot(old),
+            _snapshot(record),
+            errors,
         )
+        by_key[key] = outcome
+        outcomes.append(outcome)
 
     # warnings on the rows as they will be
     checked = quality.check(session, submission, owed, merged)
-    for outcome in result.cells:
-        if outcome.status not in ("refused",) and outcome.key in merged:
-            outcome.warnings = list(checked.warnings.get(outcome.key, []))
+    for key, messages in checked.warnings.items():
+        if messages:
+            outcome = by_key.get(key)
+            if outcome is not None and outcome.status != "refused" and key in merged:
+                outcome.warnings = list(messages)
     if dry_run:
         result.version = submission.version
         return result
@@ -475,7 +512,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     if deletes:
         session.execute(sa.delete(dv).where(dv.c.id.in_(deletes)))
     if inserts:
-        _insert_by_shape(session, dv, inserts, now=now)
+        _insert_rows(session, dv, inserts, now=now)
     if updates:
         cols = [c for c in updates[0] if c not in ("id",) and c in dv.c]
         session.execute(
@@ -488,6 +525,8 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             ],
             execution_options={"synchronize_session": False},
         )
+    audit_at = utcnow()
+    audit.bulk_record(session.connection(), audit_rows, at=audit_at)
     if inserts:
         ids = {
             (ind, prov, key): id_
@@ -498,13 +537,28 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
                 )
             )
         }
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        for record, snap in zip(inserts, new_snaps, strict=True):
+        for record in inserts:
             record["id"] = ids.get(
-                (record["indicator_id"], record["province_id"], record["disagg_key"])
+                (record["indicator_id"], record.get("province_id"), record["disagg_key"])
             )
-            audit_rows.append(_audit("create", record, new_value=dumps(snap)))
-    audit.bulk_record(session.connection(), audit_rows)
+            record.setdefault("explanation", None)
+        del ids
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        audit.bulk_record_rows(
+            session.connection(),
+            (
+                (str(r["id"] or ""), _label(r)[:255], dumps(snap))
+                for r, snap in zip(inserts, new_snaps, strict=True)
+            ),
+            columns=("object_id", "object_label", "new_value"),
+            fixed={
+                "action": "create",
+                "object_type": "data_value",
+                "parent_type": "submission",
+                "parent_id": str(submission.id),
+            },
+            at=audit_at,
+        )
     # the stale values in the identity map must not hide what was just written
     for obj in list(session.identity_map.values()):
         # read the loaded state, never the attribute: an expired object whose row was
@@ -529,24 +583,53 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     return result
 
 
-def _insert_by_shape(
-    session: so.Session, table: sa.Table, rows: list[dict], *, now: datetime
-) -> None:
-    """Insert ``rows`` leaving out the columns a row holds no value in (the database's
-    NULL), one executemany per shape of row: a grid has a handful of shapes whatever its
-    size, and a NULL needs no conversion on the way (a JSON NULL would cost a dump). The
-    save's timestamp goes into the statement once (``created_dt``, ``updated_dt``)."""
+_NO_FIELDS: dict[str, Any] = {
+    "value": None,
+    "numerator": None,
+    "denominator": None,
+    "text_value": None,
+}
+
+
+def _owed_meta(owed: dict[RowKey, OwedRow]) -> dict[int, tuple[str, int]]:
+    """Indicator id → (measure, version id) of the owed rows, read once per indicator."""
+    out: dict[int, tuple[str, int]] = {}
+    for key, row in owed.items():
+        if key[0] not in out:
+            out[key[0]] = (row.version.measure, row.version.id)
+    return out
+
+
+def _snap(value, numerator, denominator, text_value, raw_value, raw_numerator, raw_denominator):
+    """:func:`_snapshot` of a row from its columns (no row dict needed)."""
+    return {
+        "value": plain(value) if value is not None else (raw_value or ""),
+        "numerator": plain(numerator) if numerator is not None else (raw_numerator or ""),
+        "denominator": plain(denominator) if denominator is not None else (raw_denominator or ""),
+        "text": text_value or "",
+    }
+
+
+def _insert_rows(session: so.Session, table: sa.Table, rows: list[dict], *, now: datetime) -> None:
+    """Insert ``rows``, each holding only the columns that have a value (the database's
+    NULL for the rest), one executemany per shape of row: a grid has a handful of shapes
+    whatever its size, and a NULL needs no conversion on the way (a JSON NULL would cost a
+    dump). The save's timestamp goes into the statement once (``created_dt``,
+    ``updated_dt``)."""
     stamp = timestamp_literal(now, session.connection().dialect)
-    constant = {"created_dt", "updated_dt"}
     shapes: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
-        shape = tuple(k for k, v in row.items() if v is not None and k not in constant)
-        shapes.setdefault(shape, []).append(row)
+        shape = tuple(row)
+        group = shapes.get(shape)
+        if group is None:
+            shapes[shape] = [row]
+        else:
+            group.append(row)
     stmt = sa.insert(table).values(created_dt=stamp, updated_dt=stamp)
-    for shape, group in shapes.items():
+    for group in shapes.values():
         # in batches, so that the parameters of a 100,000-value post are never all held
         for start in range(0, len(group), BATCH):
-            session.execute(stmt, [{k: r[k] for k in shape} for r in group[start : start + BATCH]])
+            session.execute(stmt, group[start : start + BATCH])
 
 
 #: Rows per executemany of a bulk write: big enough that a grid is one statement, small

@@ -68,6 +68,9 @@ def parse_number(raw: Any, field_name: str, locale: str | None = None) -> Decima
     one, e.g. "ambiguous")."""
     if raw is None:
         return None
+    if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) < 15:
+        # the common case, plain ASCII digits ("120"): what the parser gives, without it
+        return Decimal(raw)
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
         value = Decimal(raw)
     else:
