@@ -350,8 +350,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             locked = True
             if not _same_as_typed(old, cell.typed(), measure):
                 refusal = _(
-                    "The submission is approved: only the values a reviewer re-opened can "
-                    "change."
+                    "The submission is approved: only the values a reviewer re-opened can change."
                 )
         if locked:
             if refusal is None:
