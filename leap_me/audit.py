@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -324,11 +325,17 @@ def bulk_record_rows(
     missing = [c for c in required if c in constant and c not in values]
     if missing:
         raise ValueError(f"audit entries need {missing}")
-    names = constant + columns
-    prefix = tuple(values[c] for c in constant)
+    # what is alike in every entry and cannot need quoting (NULL, a number, a code such
+    # as "create" or "data_value") is written into the statement once; the rest is bound
+    inline = {c: values[c] for c in constant if _is_plain_literal(values[c])}
+    bound = tuple(c for c in constant if c not in inline)
+    names = bound + columns
+    prefix = tuple(values[c] for c in bound)
     stamp = timestamp_literal(at or utcnow(), connection.dialect)
     stmt = sa.insert(AuditEntry.__table__).values(
-        created_dt=stamp, **{c: sa.bindparam(c) for c in names}
+        created_dt=stamp,
+        **{c: sa.literal_column(_literal_sql(v)) for c, v in inline.items()},
+        **{c: sa.bindparam(c) for c in names},
     )
     compiled = stmt.compile(dialect=connection.dialect)
     sql = str(compiled)
@@ -347,6 +354,29 @@ def bulk_record_rows(
         connection.exec_driver_sql(sql, params)
         written += len(batch)
     return written
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_]{0,60}")
+
+
+def _is_plain_literal(value: Any) -> bool:
+    """NULL, an integer or a code of letters, digits and underscores: safe to write into
+    SQL as it is, with no quoting rule of any database involved."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and _PLAIN.fullmatch(value) is not None
+
+
+def _literal_sql(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return f"'{value}'"
 
 
 _BATCH = 10_000

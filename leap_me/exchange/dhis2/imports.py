@@ -211,9 +211,9 @@ class _Lookups:
         self.opts = opts
         self.own = own
         self._elements: dict[str | None, _ElementInfo | None] = {}
-        self._units: dict[str | None, Any] = {}
+        self._units: dict[str | None, tuple[bool, int | None]] = {}
         self._combos: dict[str | None, tuple[Any, str]] = {}
-        self._aocs: dict[str | None, Any] = {}
+        self._aocs: dict[str | None, bool] = {}
 
     def element(self, ident: str | None) -> _ElementInfo | None:
         try:
@@ -239,12 +239,18 @@ class _Lookups:
     def elements(self) -> list[_ElementInfo | None]:
         return list(self._elements.values())
 
-    def unit(self, ident: str | None) -> Any:
+    def province(self, ident: str | None) -> tuple[bool, int | None]:
+        """(found, province id) of an org unit: Cambodia as a whole is province None."""
         try:
             return self._units[ident]
         except KeyError:
-            unit = self._units[ident] = self.cat.find("orgUnit", self.opts.org_unit_scheme, ident)
-            return unit
+            unit = self.cat.find("orgUnit", self.opts.org_unit_scheme, ident)
+            if unit is None:
+                got: tuple[bool, int | None] = (False, None)
+            else:
+                got = (True, unit.province.id if unit.province is not None else None)
+            self._units[ident] = got
+            return got
 
     def combo(self, inc: Incoming, element: Any) -> tuple[Any, str]:
         if inc.categories:
@@ -256,7 +262,8 @@ class _Lookups:
             got = self._combos[ident] = _resolve_combo(self.cat, inc, self.opts, element)
             return got
 
-    def aoc(self, ident: str | None) -> Any:
+    def aoc_is_own(self, ident: str | None) -> bool:
+        """Whether the attribute option combo named is the user's own organisation."""
         try:
             return self._aocs[ident]
         except KeyError:
@@ -267,8 +274,10 @@ class _Lookups:
                 aoc = self.own
         else:
             aoc = self.own
-        self._aocs[ident] = aoc
-        return aoc
+        own = self.own
+        ok = aoc is not None and own is not None and aoc.organisation.id == own.organisation.id
+        self._aocs[ident] = ok
+        return ok
 
 
 def run(
@@ -282,6 +291,13 @@ def run(
 
     Each value is checked once, here (DHIS2 makes a bad value a conflict of its own),
     and its check goes with the cell to the save, which does not check it again."""
+    from leap_me.db import paused_gc
+
+    with paused_gc():
+        return _run(session, user, rows, opts, locale)
+
+
+def _run(session, user, rows, opts, locale) -> Summary:
     from indicators.models import ReportingPeriod
     from indicators.services import submissions as subs
     from indicators.services.validation import check_cell
@@ -298,6 +314,7 @@ def run(
             )
         )
     }
+    frequencies = {code: p.frequency for code, p in periods.items()}
     look = _Lookups(cat, opts, own)
     deleting = opts.strategy == "DELETE"
     # (period code) -> {(indicator id, province id, disagg key): _Cell}
@@ -313,12 +330,13 @@ def run(
                 "dataElement",
             )
             continue
-        period = periods.get(inc.period or "")
-        if period is None:
-            summary.conflict(inc.index, inc.period or "", _("Period not valid"), "E7611", "period")
+        period_code = inc.period or ""
+        frequency = frequencies.get(period_code)
+        if frequency is None:
+            summary.conflict(inc.index, period_code, _("Period not valid"), "E7611", "period")
             continue
-        unit = look.unit(inc.org_unit)
-        if unit is None:
+        found, province_id = look.province(inc.org_unit)
+        if not found:
             summary.conflict(
                 inc.index,
                 inc.org_unit or "",
@@ -337,8 +355,7 @@ def run(
                 "categoryOptionCombo",
             )
             continue
-        aoc = look.aoc(inc.attribute_option_combo)
-        if aoc is None or own is None or aoc.organisation.id != own.organisation.id:
+        if not look.aoc_is_own(inc.attribute_option_combo):
             summary.conflict(
                 inc.index,
                 inc.attribute_option_combo or "",
@@ -351,7 +368,7 @@ def run(
                 "attributeOptionCombo",
             )
             continue
-        if period.frequency != info.frequency:
+        if frequency != info.frequency:
             summary.conflict(
                 inc.index,
                 inc.period or "",
@@ -393,9 +410,8 @@ def run(
                 )
                 continue
             checked = (measure, fields, errors)
-        province_id = unit.province.id if unit.province is not None else None
         key = (info.indicator_id, province_id, combo.key)
-        by_key = cells[period.code]
+        by_key = cells[period_code]
         cell = by_key.get(key)
         if cell is None:
             cell = by_key[key] = _Cell(info.element.indicator, province_id, combo.key)
