@@ -299,6 +299,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     result = SaveResult(submission, source, dry_run)
     now = utcnow()
     meta = _owed_meta(owed)
+    checkers = {ind: validation.cell_checker(m) for ind, (m, _v) in meta.items()}
     #: the rows to insert, in cell order: only their non-NULL columns (see _insert_rows)
     inserts: list[dict] = []
     new_snaps: list[dict] = []  # what each insert shows, made once for result and audit
@@ -367,13 +368,8 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         if checked_before is not None and checked_before[0] == measure:
             fields, errors = checked_before[1], list(checked_before[2])
         else:
-            fields, errors = validation.check_cell(
-                measure,
-                value=cell.value,
-                numerator=cell.numerator,
-                denominator=cell.denominator,
-                text=cell.text,
-                locale=locale,
+            fields, errors = checkers[key[0]](
+                cell.value, cell.numerator, cell.denominator, cell.text, locale
             )
         if fields is None and not errors:  # an empty cell
             if old is None:
@@ -535,7 +531,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
                     dv.c.organisation_id == submission.organisation_id,
                     dv.c.period_id == submission.period_id,
                 )
-            )
+            ).all()
         }
         for record in inserts:
             record["id"] = ids.get(
