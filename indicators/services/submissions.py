@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
 import re
 import secrets
 from collections import Counter
@@ -300,9 +299,9 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     now = utcnow()
     meta = _owed_meta(owed)
     checkers = {ind: validation.cell_checker(m) for ind, (m, _v) in meta.items()}
-    #: the rows to insert, in cell order: only their non-NULL columns (see _insert_rows)
-    inserts: list[dict] = []
-    new_snaps: list[dict] = []  # what each insert shows, made once for result and audit
+    #: the rows to insert, by shape (which optional columns hold a value; _insert_rows)
+    shapes: dict[tuple[bool, ...], list[tuple]] = {}
+    inserted: list[CellOutcome] = []  # in cell order, for their audit entries
     updates: list[dict] = []
     deletes: list[int] = []
     audit_rows: list[dict] = []
@@ -402,49 +401,66 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         else:
             raw_value = raw_numerator = raw_denominator = error = None
         if old is None:
-            # only the columns that hold a value: the database's NULL for the rest
-            record = {
-                "indicator_id": key[0],
-                "version_id": version_id,
-                "period_id": period_id,
-                "organisation_id": org_id,
-            }
-            if key[1] is not None:
-                record["province_id"] = key[1]
-            record["disagg_key"] = key[2]
-            record["status"] = draft
-            record["submission_id"] = sub_id
-            record["reopened"] = False
-            for col, value in (
-                ("value", f["value"]),
-                ("numerator", f["numerator"]),
-                ("denominator", f["denominator"]),
-                ("text_value", f["text_value"]),
-                ("raw_value", raw_value),
-                ("raw_numerator", raw_numerator),
-                ("raw_denominator", raw_denominator),
-                ("error", error),
-            ):
-                if value is not None:
-                    record[col] = value
-            record["comment"] = comment
-            if explanation is not None:
-                record["explanation"] = explanation
-            inserts.append(record)
-            merged[key] = record
-            snap = _snap(
+            value, numerator, denominator, text_value = (
                 f["value"],
                 f["numerator"],
                 f["denominator"],
                 f["text_value"],
+            )
+            # the row as the driver takes it, with only the columns that hold a value (the
+            # database's NULL for the rest): one list of rows per shape (_insert_rows)
+            optional = (
+                key[1],
+                value,
+                numerator,
+                denominator,
+                text_value,
+                raw_value,
+                raw_numerator,
+                raw_denominator,
+                error,
+                explanation,
+            )
+            shape = tuple([v is not None for v in optional])
+            row_values = (
+                key[0],
+                version_id,
+                period_id,
+                org_id,
+                key[2],
+                draft,
+                sub_id,
+                False,
+                comment,
+                *[v for v in optional if v is not None],
+            )
+            group = shapes.get(shape)
+            if group is None:
+                shapes[shape] = [row_values]
+            else:
+                group.append(row_values)
+            # what the checks and the findings read of it (the id comes once written)
+            merged[key] = {
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "error": error,
+                "explanation": explanation,
+                "id": None,
+            }
+            snap = _snap(
+                value,
+                numerator,
+                denominator,
+                text_value,
                 raw_value,
                 raw_numerator,
                 raw_denominator,
             )
-            new_snaps.append(snap)
             outcome = CellOutcome(key, "invalid" if errors else "new", None, snap, errors)
             by_key[key] = outcome
             outcomes.append(outcome)
+            inserted.append(outcome)
             continue
         status_word = "invalid" if errors else None
         new = {
@@ -507,8 +523,9 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     dv = DataValue.__table__
     if deletes:
         session.execute(sa.delete(dv).where(dv.c.id.in_(deletes)))
-    if inserts:
-        _insert_rows(session, dv, inserts, now=now)
+    if shapes:
+        _insert_rows(session, dv, shapes, now=now)
+        shapes.clear()
     if updates:
         cols = [c for c in updates[0] if c not in ("id",) and c in dv.c]
         session.execute(
@@ -523,27 +540,25 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         )
     audit_at = utcnow()
     audit.bulk_record(session.connection(), audit_rows, at=audit_at)
-    if inserts:
-        ids = {
-            (ind, prov, key): id_
-            for id_, ind, prov, key in session.execute(
-                sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
-                    dv.c.organisation_id == submission.organisation_id,
-                    dv.c.period_id == submission.period_id,
-                )
-            ).all()
-        }
-        for record in inserts:
-            record["id"] = ids.get(
-                (record["indicator_id"], record.get("province_id"), record["disagg_key"])
+    if inserted:
+        for id_, ind, prov, key in session.execute(
+            sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
+                dv.c.organisation_id == submission.organisation_id,
+                dv.c.period_id == submission.period_id,
             )
-            record.setdefault("explanation", None)
-        del ids
+        ).all():
+            record = merged.get((ind, prov, key))
+            if record is not None and record.get("id", 0) is None:
+                record["id"] = id_
         audit.bulk_record_rows(
             session.connection(),
             (
-                (str(r["id"] or ""), _label(r)[:255], _snap_json(snap))
-                for r, snap in zip(inserts, new_snaps, strict=True)
+                (
+                    str(merged[o.key]["id"] or ""),
+                    _key_label(o.key)[:255],
+                    _snap_json(o.new),
+                )
+                for o in inserted
             ),
             columns=("object_id", "object_label", "new_value"),
             fixed={
@@ -566,7 +581,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         ):
             session.expire(obj)
     counts = result.counts
-    if inserts or updates or deletes:
+    if inserted or updates or deletes:
         submission.updated_dt = now  # bumps the version: the optimistic lock
         _event(session, submission, "saved", user, None, {"source": source, **counts})
         try:
@@ -625,47 +640,81 @@ def _snap_json(snap: dict[str, str]) -> str:
     )
 
 
-def _insert_rows(session: so.Session, table: sa.Table, rows: list[dict], *, now: datetime) -> None:
-    """Insert ``rows``, each holding only the columns that have a value (the database's
-    NULL for the rest), one executemany per shape of row: a grid has a handful of shapes
-    whatever its size, and a NULL needs no conversion on the way (a JSON NULL would cost a
-    dump). The save's timestamp goes into the statement once (``created_dt``,
-    ``updated_dt``)."""
+#: The columns of a new row, in the order the save builds it: always these ...
+_INSERT_ALWAYS = (
+    "indicator_id",
+    "version_id",
+    "period_id",
+    "organisation_id",
+    "disagg_key",
+    "status",
+    "submission_id",
+    "reopened",
+    "comment",
+)
+#: ... then those of these that hold a value (NULL otherwise)
+_INSERT_OPTIONAL = (
+    "province_id",
+    "value",
+    "numerator",
+    "denominator",
+    "text_value",
+    "raw_value",
+    "raw_numerator",
+    "raw_denominator",
+    "error",
+    "explanation",
+)
+
+
+def _insert_rows(
+    session: so.Session,
+    table: sa.Table,
+    shapes: dict[tuple[bool, ...], list[tuple]],
+    *,
+    now: datetime,
+) -> None:
+    """Insert new rows, one executemany per shape of row: a shape says which of
+    ``_INSERT_OPTIONAL`` a row holds (the database's NULL for the others, which needs no
+    conversion on the way), and a grid has a handful whatever its size. Each row is a
+    tuple of ``_INSERT_ALWAYS`` then its optional values. The save's timestamp goes into
+    the statement once (``created_dt``, ``updated_dt``)."""
     connection = session.connection()
     dialect = connection.dialect
     stamp = timestamp_literal(now, dialect)
-    shapes: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        shape = tuple(row)
-        group = shapes.get(shape)
-        if group is None:
-            shapes[shape] = [row]
-        else:
-            group.append(row)
     for shape, group in shapes.items():
-        # compiled once per shape; each row goes to the driver as a plain sequence, with
-        # only the conversions the columns' types make on this database (a Decimal to a
-        # float on SQLite, say), as SQLAlchemy would make them
+        columns = _INSERT_ALWAYS + tuple(
+            c for c, present in zip(_INSERT_OPTIONAL, shape, strict=True) if present
+        )
+        # compiled once per shape; each row goes to the driver as it is, with only the
+        # conversions the columns' types make on this database (a Decimal to a float on
+        # SQLite, say), as SQLAlchemy would make them
         stmt = sa.insert(table).values(
-            created_dt=stamp, updated_dt=stamp, **{c: sa.bindparam(c) for c in shape}
+            created_dt=stamp, updated_dt=stamp, **{c: sa.bindparam(c) for c in columns}
         )
         compiled = stmt.compile(dialect=dialect)
         sql = str(compiled)
-        names = list(compiled.positiontup) if compiled.positiontup is not None else list(shape)
+        order = list(compiled.positiontup) if compiled.positiontup is not None else None
+        index = [columns.index(c) for c in order] if order is not None else None
         convert = [
             (i, proc)
-            for i, c in enumerate(names)
+            for i, c in enumerate(columns)
             if (proc := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
-        pick = operator.itemgetter(*names)
-        positional = compiled.positiontup is not None
 
-        def param(row, pick=pick, convert=convert, names=names, positional=positional):
-            values = list(pick(row)) if len(names) > 1 else [pick(row)]
-            for i, proc in convert:
-                if values[i] is not None:
-                    values[i] = proc(values[i])
-            return tuple(values) if positional else dict(zip(names, values, strict=True))
+        in_order = index == list(range(len(columns)))
+
+        def param(row, convert=convert, index=index, columns=columns, in_order=in_order):
+            if convert:
+                row = list(row)
+                for i, proc in convert:
+                    if row[i] is not None:
+                        row[i] = proc(row[i])
+            if index is None:
+                return dict(zip(columns, row, strict=True))
+            if in_order:
+                return tuple(row)
+            return tuple(row[i] for i in index)
 
         # in batches, so that the parameters of a 100,000-value post are never all held
         for start in range(0, len(group), BATCH):
@@ -688,6 +737,11 @@ def _differs(a: Any, b: Any) -> bool:
     except Exception:  # noqa: BLE001, S110
         pass
     return a != b
+
+
+def _key_label(key: RowKey) -> str:
+    """:func:`_label` of a row from its key."""
+    return f"{key[0]} {key[1] or 'KH'} {key[2] or ''}".strip()
 
 
 def _label(row: dict) -> str:

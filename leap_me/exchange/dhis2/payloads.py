@@ -94,6 +94,9 @@ def read_json(body: bytes) -> list[Incoming]:
     top_aoc = doc.get("attributeOptionCombo")
     out = []
     append = out.append
+    # a payload names a few identifiers many times: one string object each, not one per
+    # value (JSON parsing makes a new string every time)
+    same = {}.setdefault
     for i, dv in enumerate(values):
         if type(dv) is not dict:
             raise PayloadError(_("dataValues[%(i)s] is not an object.", i=i))
@@ -110,11 +113,11 @@ def read_json(body: bytes) -> list[Incoming]:
         append(
             Incoming(
                 i,
-                de if de is None or type(de) is str else _text(de),
-                pe if pe is None or type(pe) is str else _text(pe),
-                ou if ou is None or type(ou) is str else _text(ou),
-                co if co is None or type(co) is str else _text(co),
-                ao if ao is None or type(ao) is str else _text(ao),
+                same(de, de) if de is None or type(de) is str else _text(de),
+                same(pe, pe) if pe is None or type(pe) is str else _text(pe),
+                same(ou, ou) if ou is None or type(ou) is str else _text(ou),
+                same(co, co) if co is None or type(co) is str else _text(co),
+                same(ao, ao) if ao is None or type(ao) is str else _text(ao),
                 value if value is None or type(value) is str else _text(value),
                 comment if comment is None or type(comment) is str else _text(comment),
                 False if deleted is None else _bool(deleted),
