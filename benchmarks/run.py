@@ -21,6 +21,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
+# one module under both names: some benchmarks import ``common``, others
+# ``benchmarks.common``; their Results must be of one class
+import benchmarks.common as _common  # noqa: E402
+
+sys.modules.setdefault("common", _common)
 from common import Result, print_results  # noqa: E402
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -241,11 +243,13 @@ def _after_flush(session: so.Session, _ctx: Any) -> None:
 def bulk_record(
     connection: sa.Connection,
     entries: list[dict[str, Any]],
+    *,
+    at: datetime | None = None,
 ) -> int:
     """Write many audit entries in one statement, for set-based writes that bypass the
     ORM (and so the listener). Each entry gives action, object_type, object_id and
     optionally object_label, parent_type, parent_id, field, old_value, new_value; who,
-    when and why are filled in as the listener would."""
+    when (``at``, now by default) and why are filled in as the listener would."""
     if not entries:
         return 0
     user_id, actor = _current_actor()
@@ -263,7 +267,7 @@ def bulk_record(
     cols = _BULK_COLUMNS
     # Every value is a str, an int or None, which the driver takes as it is: the rows go
     # to it directly, with the timestamp written into the statement once, in batches.
-    stamp = timestamp_literal(utcnow(), connection.dialect)
+    stamp = timestamp_literal(at or utcnow(), connection.dialect)
     stmt = sa.insert(AuditEntry.__table__).values(
         created_dt=stamp, **{c: sa.bindparam(c) for c in cols}
     )
@@ -283,6 +287,96 @@ def bulk_record(
     for start in range(0, len(entries), _BATCH):
         connection.exec_driver_sql(sql, [param(e) for e in entries[start : start + _BATCH]])
     return len(entries)
+
+
+def bulk_record_rows(
+    connection: sa.Connection,
+    rows: Iterable[tuple],
+    *,
+    columns: Sequence[str],
+    fixed: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> int:
+    """:func:`bulk_record` for many entries that share most of their columns, with the
+    least work per entry: ``fixed`` gives what every entry has alike (action,
+    object_type, parent_type, ...), and each row is a tuple of the values (str or None)
+    of ``columns`` (for example object_id, object_label, new_value). Who and why are
+    filled in as the listener would; ``at`` is the one timestamp (now by default). The
+    rows are taken in batches, so a generator is never held whole."""
+    user_id, actor = _current_actor()
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "actor": actor[:80],
+        "reason": _reason.get(),
+        "object_label": "",
+        "parent_type": None,
+        "parent_id": None,
+        "field": None,
+        "old_value": None,
+        "new_value": None,
+        **(fixed or {}),
+    }
+    columns = tuple(columns)
+    unknown = [c for c in (*columns, *values) if c not in _BULK_COLUMNS]
+    if unknown:
+        raise ValueError(f"not audit columns: {unknown}")
+    constant = tuple(c for c in _BULK_COLUMNS if c not in columns)
+    required = ("action", "object_type", "object_id")
+    missing = [c for c in required if c in constant and c not in values]
+    if missing:
+        raise ValueError(f"audit entries need {missing}")
+    # what is alike in every entry and cannot need quoting (NULL, a number, a code such
+    # as "create" or "data_value") is written into the statement once; the rest is bound
+    inline = {c: values[c] for c in constant if _is_plain_literal(values[c])}
+    bound = tuple(c for c in constant if c not in inline)
+    names = bound + columns
+    prefix = tuple(values[c] for c in bound)
+    stamp = timestamp_literal(at or utcnow(), connection.dialect)
+    stmt = sa.insert(AuditEntry.__table__).values(
+        created_dt=stamp,
+        **{c: sa.literal_column(_literal_sql(v)) for c, v in inline.items()},
+        **{c: sa.bindparam(c) for c in names},
+    )
+    compiled = stmt.compile(dialect=connection.dialect)
+    sql = str(compiled)
+    order = list(compiled.positiontup) if compiled.positiontup is not None else None
+    index = [names.index(c) for c in order] if order is not None else None
+    direct = order == list(names)
+    written = 0
+    it = iter(rows)
+    while batch := list(itertools.islice(it, _BATCH)):
+        if direct:
+            params: list[Any] = [prefix + r for r in batch]
+        elif index is not None:
+            params = [tuple((prefix + r)[i] for i in index) for r in batch]
+        else:
+            params = [dict(zip(names, prefix + r, strict=True)) for r in batch]
+        connection.exec_driver_sql(sql, params)
+        written += len(batch)
+    return written
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_]{0,60}")
+
+
+def _is_plain_literal(value: Any) -> bool:
+    """NULL, an integer or a code of letters, digits and underscores: safe to write into
+    SQL as it is, with no quoting rule of any database involved."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and _PLAIN.fullmatch(value) is not None
+
+
+def _literal_sql(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return f"'{value}'"
 
 
 _BATCH = 10_000

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -139,3 +142,22 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cycle collector around a set-based write of many rows.
+
+    Such a write makes hundreds of thousands of short-lived containers (row dicts, tuples)
+    and no reference cycles; the collector would walk every live object again and again
+    while they pile up (a third of a 100,000-value post). Reference counting still frees
+    everything as usual, and the collector resumes when the block ends. Nested blocks are
+    fine: only the outermost one resumes it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -181,13 +181,51 @@ def owed_rows(
         combos = combos_by_cats.get(cat_ids)
         if combos is None:  # many indicators share their categories
             combos = combos_by_cats[cat_ids] = combinations(version)
+        ind_id = indicator.id
         for province in provinces if version.by_province else [None]:
-            rows.append(OwedRow(indicator, version, province, "", True, code, name, empty, {}))
+            prov = province.id if province is not None else None
+            rows.append(
+                _row(indicator, version, province, "", True, code, name, empty, {}, ind_id, prov)
+            )
             for key, opts, label in combos:
                 rows.append(
-                    OwedRow(indicator, version, province, key, False, code, name, label, opts)
+                    _row(
+                        indicator,
+                        version,
+                        province,
+                        key,
+                        False,
+                        code,
+                        name,
+                        label,
+                        opts,
+                        ind_id,
+                        prov,
+                    )
                 )
     return rows
+
+
+_new = object.__new__
+
+
+def _row(indicator, version, province, key, is_total, code, name, label, options, ind_id, prov):
+    """``OwedRow(...)`` without the frozen dataclass's one ``object.__setattr__`` per
+    field: a 100,000-row submission makes as many. The same object in every way."""
+    row = _new(OwedRow)
+    row.__dict__.update(
+        indicator=indicator,
+        version=version,
+        province=province,
+        disagg_key=key,
+        is_total=is_total,
+        outcome_code=code,
+        outcome_name=name,
+        label=label,
+        options=options,
+        key=(ind_id, prov, key),
+    )
+    return row
 
 
 def owed_index(rows: list[OwedRow]) -> dict[RowKey, OwedRow]:

@@ -142,19 +142,43 @@ def check(
     targets = period_targets(session, submission.period, indicator_ids)
     valid = {k: v for k, v in values.items() if v.get("error") is None and k in owed}
 
+    # what each check reads of a definition, read once per version, not once per value
+    specs: dict[Any, tuple] = {}
+
+    def spec(version) -> tuple:
+        got = specs.get(version)
+        if got is None:
+            got = specs[version] = (
+                version.measure,
+                version.has_fraction,
+                {
+                    "baseline": version.baseline_value if version.agg_time != "sum" else None,
+                    "direction": version.direction,
+                    "tolerance": version.tolerance,
+                    "green": version.threshold_green,
+                    "amber": version.threshold_amber,
+                    "exceeded": version.threshold_exceeded,
+                },
+            )
+        return got
+
     # totals against parts
     parts: dict[tuple[int, int | None], list[Decimal | None]] = defaultdict(list)
     for key, fields in valid.items():
         if key[2]:
-            parts[(key[0], key[1])].append(_total_part(owed[key], fields))
+            fraction = spec(owed[key].version)[1]
+            parts[(key[0], key[1])].append(
+                fields.get("numerator") if fraction else fields.get("value")
+            )
     for key, fields in valid.items():
         row = owed[key]
-        warn = out.warnings[key]
-        measure = row.version.measure
+        measure, fraction, target_args = spec(row.version)
         if measure == Measure.TEXT:
             continue
+        warn: list[Message] = []
         if key[2] == "":
-            msg = validation.total_vs_parts(_total_part(row, fields), parts.get(key[:2], []))
+            total = fields.get("numerator") if fraction else fields.get("value")
+            msg = validation.total_vs_parts(total, parts.get(key[:2], []))
             if msg:
                 warn.append(msg)
         if measure == Measure.RATIO:
@@ -163,29 +187,22 @@ def check(
                 warn.append(msg)
         value = fields.get("value")
         if measure != Measure.YESNO:
-            series = history.get(key, [])
-            msg = validation.outlier(value, series)
-            if msg:
-                warn.append(msg)
-            msg = validation.jump(value, series[-1] if series else None)
-            if msg:
-                warn.append(msg)
+            series = history.get(key)
+            if series:  # no history: neither an outlier nor a jump
+                msg = validation.outlier(value, series)
+                if msg:
+                    warn.append(msg)
+                msg = validation.jump(value, series[-1])
+                if msg:
+                    warn.append(msg)
         if key[2] == "":
             target = targets.get((key[0], key[1]))
-            version = row.version
-            baseline = version.baseline_value if version.agg_time != "sum" else None
-            msg = validation.against_target(
-                value,
-                target,
-                baseline=baseline,
-                direction=version.direction,
-                tolerance=version.tolerance,
-                green=version.threshold_green,
-                amber=version.threshold_amber,
-                exceeded=version.threshold_exceeded,
-            )
-            if msg:
-                warn.append(msg)
+            if target is not None:  # no target: nothing to be red or exceeded against
+                msg = validation.against_target(value, target, **target_args)
+                if msg:
+                    warn.append(msg)
+        if warn:
+            out.warnings[key].extend(warn)
     _check_rules(session, submission, owed, valid, out)
     return out
 
@@ -267,8 +284,17 @@ def _side_sums(
     return left, right, mine
 
 
+def owed_codes(owed: dict[RowKey, OwedRow]) -> dict[str, int]:
+    """Indicator code → id of the owed rows (read once per indicator, not once per row)."""
+    indicators: dict[int, Any] = {}
+    for key, row in owed.items():
+        if key[0] not in indicators:
+            indicators[key[0]] = row.indicator
+    return {ind.code: ind_id for ind_id, ind in indicators.items()}
+
+
 def _check_rules(session, submission, owed, valid, out: Checked) -> None:
-    codes = {r.indicator.code: r.indicator.id for r in owed.values()}
+    codes = owed_codes(owed)
     rules = rules_for(session, set(codes))
     if not rules:
         return
@@ -441,7 +467,7 @@ def _store_findings(session, submission, owed, checked, stored) -> Checked:
             "explanation": " / ".join(explanations) or None,
         }
     ft = Finding.__table__
-    rule_ids = [r.id for r in rules_for(session, {r.indicator.code for r in owed.values()})]
+    rule_ids = [r.id for r in rules_for(session, set(owed_codes(owed)))]
     existing = {
         r.key: r
         for r in session.execute(

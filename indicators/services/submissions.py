@@ -45,7 +45,7 @@ from indicators.services.owed import OwedRow, RowKey, owed_index, owed_rows
 from indicators.services.validation import Message
 from indicators.services.values import period_refusal
 from leap_me import audit
-from leap_me.db import timestamp_literal, utcnow
+from leap_me.db import paused_gc, timestamp_literal, utcnow
 from stakeholders.models import Organisation
 
 Source = Literal["grid", "workbook", "api"]
@@ -147,6 +147,10 @@ class CellInput:
     #: None = leave as stored; "" = clear.
     comment: str | None = None
     explanation: str | None = None
+    #: (measure, fields, errors) of :func:`validation.check_cell` when the caller has
+    #: already checked this cell (the DHIS2 import checks each value on its own): the
+    #: save uses them instead of checking again, if the measure is still the same.
+    checked: tuple[str, dict | None, list] | None = None
 
     @property
     def key(self) -> RowKey:
@@ -259,7 +263,7 @@ def save(
     """Save the typed cells of one submission (see the module docstring)."""
     from flask_babel import force_locale
 
-    with force_locale(locale):
+    with force_locale(locale), paused_gc():
         return _save(session, submission, cells, user, expected_version, source, dry_run, locale)
 
 
@@ -293,180 +297,225 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
 
     result = SaveResult(submission, source, dry_run)
     now = utcnow()
-    inserts: list[dict] = []
-    new_snaps: list[dict] = []  # what each insert shows, made once for result and audit
+    meta = _owed_meta(owed)
+    checkers = {ind: validation.cell_checker(m) for ind, (m, _v) in meta.items()}
+    #: the rows to insert, by shape (which optional columns hold a value; _insert_rows)
+    shapes: dict[tuple[bool, ...], list[tuple]] = {}
+    inserted: list[CellOutcome] = []  # in cell order, for their audit entries
     updates: list[dict] = []
     deletes: list[int] = []
     audit_rows: list[dict] = []
     merged = dict(stored)  # the rows as they will be, for the checks
-    seen: set[RowKey] = set()
+    by_key: dict[RowKey, CellOutcome] = {}
+    outcomes = result.cells
+    sub_id = submission.id
+    org_id = submission.organisation_id
+    period_id = period.id
+    draft = ValueStatus.DRAFT.value
     for cell in cells:
-        key = cell.key
-        if key in seen:
+        key = (cell.indicator_id, cell.province_id, cell.disagg_key or "")
+        if key in by_key:
             continue
-        seen.add(key)
-        row = owed.get(key)
         old = stored.get(key)
-        if row is None:
-            result.cells.append(
-                CellOutcome(key, "refused", _snapshot(old), None, [validation.not_owed()])
-            )
+        if key not in owed:
+            outcome = CellOutcome(key, "refused", _snapshot(old), None, [validation.not_owed()])
+            by_key[key] = outcome
+            outcomes.append(outcome)
             continue
-        typed = cell.typed()
-        measure = row.version.measure
-        same = _same_as_typed(old, typed, measure)
-        comment = (
-            old["comment"] if old and cell.comment is None else (cell.comment or "").strip()[:4000]
-        )
-        explanation = (
-            (old["explanation"] if old else None)
-            if cell.explanation is None
-            else ((cell.explanation or "").strip()[:4000] or None)
-        )
+        measure, version_id = meta[key[0]]
+        if old is None:
+            comment = (cell.comment or "").strip()[:4000]
+            explanation = (
+                None if cell.explanation is None else (cell.explanation.strip()[:4000] or None)
+            )
+        else:
+            comment = (
+                old["comment"] if cell.comment is None else (cell.comment or "").strip()[:4000]
+            )
+            explanation = (
+                old["explanation"]
+                if cell.explanation is None
+                else ((cell.explanation or "").strip()[:4000] or None)
+            )
+        locked = False  # an approved value, or a row not re-opened in an approved one
+        refusal = None
         if old is not None and old["status"] == ValueStatus.APPROVED and not old["reopened"]:
-            if same and comment == old["comment"] and explanation == old["explanation"]:
-                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
-            else:
-                result.cells.append(
-                    CellOutcome(
-                        key,
-                        "refused",
-                        _snapshot(old),
-                        None,
-                        [
-                            Message(
-                                "approved",
-                                _(
-                                    "This value is approved; it can change only after a "
-                                    "reviewer re-opens it with a reason."
-                                ),
-                                "value",
-                            )
-                        ],
-                    )
+            locked = True
+            same = _same_as_typed(old, cell.typed(), measure)
+            if not (same and comment == old["comment"] and explanation == old["explanation"]):
+                refusal = _(
+                    "This value is approved; it can change only after a reviewer re-opens it "
+                    "with a reason."
                 )
-            continue
-        if reopened_only and (old is None or not old["reopened"]):
-            if same:
-                result.cells.append(CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old)))
-            else:
-                result.cells.append(
-                    CellOutcome(
-                        key,
-                        "refused",
-                        _snapshot(old),
-                        None,
-                        [
-                            Message(
-                                "approved",
-                                _(
-                                    "The submission is approved: only the values a reviewer "
-                                    "re-opened can change."
-                                ),
-                                "value",
-                            )
-                        ],
-                    )
+        elif reopened_only and (old is None or not old["reopened"]):
+            locked = True
+            if not _same_as_typed(old, cell.typed(), measure):
+                refusal = _(
+                    "The submission is approved: only the values a reviewer re-opened can change."
                 )
-            continue
-        fields, errors = validation.check_cell(
-            measure,
-            value=cell.value,
-            numerator=cell.numerator,
-            denominator=cell.denominator,
-            text=cell.text,
-            locale=locale,
-        )
-        empty = fields is None and not errors
-        if empty and old is None:
-            if comment or explanation:
-                errors = []  # a comment alone is kept on an empty row
+        if locked:
+            if refusal is None:
+                outcome = CellOutcome(key, "unchanged", _snapshot(old), _snapshot(old))
             else:
-                result.cells.append(CellOutcome(key, "unchanged", None, None))
-                continue
-        if empty and old is not None and not comment and not explanation:
-            deletes.append(old["id"])
-            merged.pop(key, None)
-            result.cells.append(CellOutcome(key, "changed", _snapshot(old), None))
-            audit_rows.append(
-                _audit("delete", old, old_value=json.dumps(_snapshot(old), ensure_ascii=False))
+                outcome = CellOutcome(
+                    key, "refused", _snapshot(old), None, [Message("approved", refusal, "value")]
+                )
+            by_key[key] = outcome
+            outcomes.append(outcome)
+            continue
+        checked_before = cell.checked
+        if checked_before is not None and checked_before[0] == measure:
+            fields, errors = checked_before[1], list(checked_before[2])
+        else:
+            fields, errors = checkers[key[0]](
+                cell.value, cell.numerator, cell.denominator, cell.text, locale
             )
+        if fields is None and not errors:  # an empty cell
+            if old is None:
+                if comment or explanation:
+                    errors = []  # a comment alone is kept on an empty row
+                else:
+                    outcome = CellOutcome(key, "unchanged", None, None)
+                    by_key[key] = outcome
+                    outcomes.append(outcome)
+                    continue
+            elif not comment and not explanation:
+                deletes.append(old["id"])
+                merged.pop(key, None)
+                outcome = CellOutcome(key, "changed", _snapshot(old), None)
+                by_key[key] = outcome
+                outcomes.append(outcome)
+                audit_rows.append(
+                    _audit("delete", old, old_value=json.dumps(_snapshot(old), ensure_ascii=False))
+                )
+                continue
+        f = fields or _NO_FIELDS
+        if errors:
+            typed = cell.typed()
+            raw_value = typed["value"][:100] or None
+            if measure == Measure.TEXT:
+                raw_value = (typed["text"] or typed["value"])[:100] or None
+            raw_numerator = typed["numerator"][:100] or None
+            raw_denominator = typed["denominator"][:100] or None
+            error = "; ".join(e.text for e in errors)[:500]
+        else:
+            raw_value = raw_numerator = raw_denominator = error = None
+        if old is None:
+            value, numerator, denominator, text_value = (
+                f["value"],
+                f["numerator"],
+                f["denominator"],
+                f["text_value"],
+            )
+            # the row as the driver takes it, with only the columns that hold a value (the
+            # database's NULL for the rest): one list of rows per shape (_insert_rows)
+            optional = (
+                key[1],
+                value,
+                numerator,
+                denominator,
+                text_value,
+                raw_value,
+                raw_numerator,
+                raw_denominator,
+                error,
+                explanation,
+            )
+            shape = tuple([v is not None for v in optional])
+            row_values = (
+                key[0],
+                version_id,
+                period_id,
+                org_id,
+                key[2],
+                draft,
+                sub_id,
+                False,
+                comment,
+                *[v for v in optional if v is not None],
+            )
+            group = shapes.get(shape)
+            if group is None:
+                shapes[shape] = [row_values]
+            else:
+                group.append(row_values)
+            # what the checks and the findings read of it (the id comes once written)
+            merged[key] = {
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "error": error,
+                "explanation": explanation,
+                "id": None,
+            }
+            snap = _snap(
+                value,
+                numerator,
+                denominator,
+                text_value,
+                raw_value,
+                raw_numerator,
+                raw_denominator,
+            )
+            outcome = CellOutcome(key, "invalid" if errors else "new", None, snap, errors)
+            by_key[key] = outcome
+            outcomes.append(outcome)
+            inserted.append(outcome)
             continue
+        status_word = "invalid" if errors else None
         new = {
-            "value": None,
-            "numerator": None,
-            "denominator": None,
-            "text_value": None,
-            **(fields or {}),
-            "raw_value": typed["value"][:100] or None if errors else None,
-            "raw_numerator": typed["numerator"][:100] or None if errors else None,
-            "raw_denominator": typed["denominator"][:100] or None if errors else None,
-            "error": "; ".join(e.text for e in errors)[:500] if errors else None,
+            "value": f["value"],
+            "numerator": f["numerator"],
+            "denominator": f["denominator"],
+            "text_value": f["text_value"],
+            "raw_value": raw_value,
+            "raw_numerator": raw_numerator,
+            "raw_denominator": raw_denominator,
+            "error": error,
             "comment": comment,
             "explanation": explanation,
         }
-        if row.version.measure == Measure.TEXT and errors:
-            new["raw_value"] = (typed["text"] or typed["value"])[:100] or None
-        status_word = "invalid" if errors else None
-        if old is None:
-            record = {
-                "indicator_id": key[0],
-                "version_id": row.version.id,
-                "period_id": period.id,
-                "organisation_id": submission.organisation_id,
-                "province_id": key[1],
-                "disagg_key": key[2],
-                "status": ValueStatus.DRAFT.value,
-                "submission_id": submission.id,
-                "reopened": False,
-                "approved_value": None,
-                "created_dt": now,
-                "updated_dt": now,
-                **new,
-            }
-            inserts.append(record)
-            merged[key] = record
-            snap = _snapshot(record)
-            new_snaps.append(snap)
-            result.cells.append(CellOutcome(key, status_word or "new", None, snap, errors))
-            continue
         changed = {c: new[c] for c in new if _differs(old.get(c), new[c])}
         if not changed and old.get("submission_id") == submission.id:
             merged[key] = old
-            result.cells.append(
-                CellOutcome(key, status_word or "unchanged", _snapshot(old), _snapshot(old), errors)
+            outcome = CellOutcome(
+                key, status_word or "unchanged", _snapshot(old), _snapshot(old), errors
             )
+            by_key[key] = outcome
+            outcomes.append(outcome)
             continue
         record = {
             **old,
             **new,
-            "version_id": row.version.id,
+            "version_id": version_id,
             "submission_id": submission.id,
             "updated_dt": now,
         }
         if old["status"] != ValueStatus.APPROVED:
-            record["status"] = ValueStatus.DRAFT.value
+            record["status"] = draft
         updates.append(record)
         merged[key] = record
         for col, value in changed.items():
             audit_rows.append(
                 _audit("update", old, field=col, old_value=old.get(col), new_value=value)
             )
-        result.cells.append(
-            CellOutcome(
-                key,
-                status_word or ("changed" if changed else "unchanged"),
-                _snapshot(old),
-                _snapshot(record),
-                errors,
-            )
+        outcome = CellOutcome(
+            key,
+            status_word or ("changed" if changed else "unchanged"),
+            _snapshot(old),
+            _snapshot(record),
+            errors,
         )
+        by_key[key] = outcome
+        outcomes.append(outcome)
 
     # warnings on the rows as they will be
     checked = quality.check(session, submission, owed, merged)
-    for outcome in result.cells:
-        if outcome.status not in ("refused",) and outcome.key in merged:
-            outcome.warnings = list(checked.warnings.get(outcome.key, []))
+    for key, messages in checked.warnings.items():
+        if messages:
+            outcome = by_key.get(key)
+            if outcome is not None and outcome.status != "refused" and key in merged:
+                outcome.warnings = list(messages)
     if dry_run:
         result.version = submission.version
         return result
@@ -474,8 +523,9 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     dv = DataValue.__table__
     if deletes:
         session.execute(sa.delete(dv).where(dv.c.id.in_(deletes)))
-    if inserts:
-        _insert_by_shape(session, dv, inserts, now=now)
+    if shapes:
+        _insert_rows(session, dv, shapes, now=now)
+        shapes.clear()
     if updates:
         cols = [c for c in updates[0] if c not in ("id",) and c in dv.c]
         session.execute(
@@ -488,23 +538,37 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             ],
             execution_options={"synchronize_session": False},
         )
-    if inserts:
-        ids = {
-            (ind, prov, key): id_
-            for id_, ind, prov, key in session.execute(
-                sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
-                    dv.c.organisation_id == submission.organisation_id,
-                    dv.c.period_id == submission.period_id,
+    audit_at = utcnow()
+    audit.bulk_record(session.connection(), audit_rows, at=audit_at)
+    if inserted:
+        for id_, ind, prov, key in session.execute(
+            sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
+                dv.c.organisation_id == submission.organisation_id,
+                dv.c.period_id == submission.period_id,
+            )
+        ).all():
+            record = merged.get((ind, prov, key))
+            if record is not None and record.get("id", 0) is None:
+                record["id"] = id_
+        audit.bulk_record_rows(
+            session.connection(),
+            (
+                (
+                    str(merged[o.key]["id"] or ""),
+                    _key_label(o.key)[:255],
+                    _snap_json(o.new),
                 )
-            )
-        }
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        for record, snap in zip(inserts, new_snaps, strict=True):
-            record["id"] = ids.get(
-                (record["indicator_id"], record["province_id"], record["disagg_key"])
-            )
-            audit_rows.append(_audit("create", record, new_value=dumps(snap)))
-    audit.bulk_record(session.connection(), audit_rows)
+                for o in inserted
+            ),
+            columns=("object_id", "object_label", "new_value"),
+            fixed={
+                "action": "create",
+                "object_type": "data_value",
+                "parent_type": "submission",
+                "parent_id": str(submission.id),
+            },
+            at=audit_at,
+        )
     # the stale values in the identity map must not hide what was just written
     for obj in list(session.identity_map.values()):
         # read the loaded state, never the attribute: an expired object whose row was
@@ -517,7 +581,7 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
         ):
             session.expire(obj)
     counts = result.counts
-    if inserts or updates or deletes:
+    if inserted or updates or deletes:
         submission.updated_dt = now  # bumps the version: the optimistic lock
         _event(session, submission, "saved", user, None, {"source": source, **counts})
         try:
@@ -529,24 +593,132 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
     return result
 
 
-def _insert_by_shape(
-    session: so.Session, table: sa.Table, rows: list[dict], *, now: datetime
+_NO_FIELDS: dict[str, Any] = {
+    "value": None,
+    "numerator": None,
+    "denominator": None,
+    "text_value": None,
+}
+
+
+def _owed_meta(owed: dict[RowKey, OwedRow]) -> dict[int, tuple[str, int]]:
+    """Indicator id → (measure, version id) of the owed rows, read once per indicator."""
+    out: dict[int, tuple[str, int]] = {}
+    for key, row in owed.items():
+        if key[0] not in out:
+            out[key[0]] = (row.version.measure, row.version.id)
+    return out
+
+
+def _snap(value, numerator, denominator, text_value, raw_value, raw_numerator, raw_denominator):
+    """:func:`_snapshot` of a row from its columns (no row dict needed)."""
+    return {
+        "value": plain(value) if value is not None else (raw_value or ""),
+        "numerator": plain(numerator) if numerator is not None else (raw_numerator or ""),
+        "denominator": plain(denominator) if denominator is not None else (raw_denominator or ""),
+        "text": text_value or "",
+    }
+
+
+_json_str = json.encoder.encode_basestring  # what JSONEncoder(ensure_ascii=False) uses
+
+
+def _snap_json(snap: dict[str, str]) -> str:
+    """``json.dumps(snap, ensure_ascii=False)`` of a :func:`_snap`, character for
+    character, without the encoder's walk over a dict: a 100,000-value post makes as
+    many."""
+    return (
+        '{"value": '
+        + _json_str(snap["value"])
+        + ', "numerator": '
+        + _json_str(snap["numerator"])
+        + ', "denominator": '
+        + _json_str(snap["denominator"])
+        + ', "text": '
+        + _json_str(snap["text"])
+        + "}"
+    )
+
+
+#: The columns of a new row, in the order the save builds it: always these ...
+_INSERT_ALWAYS = (
+    "indicator_id",
+    "version_id",
+    "period_id",
+    "organisation_id",
+    "disagg_key",
+    "status",
+    "submission_id",
+    "reopened",
+    "comment",
+)
+#: ... then those of these that hold a value (NULL otherwise)
+_INSERT_OPTIONAL = (
+    "province_id",
+    "value",
+    "numerator",
+    "denominator",
+    "text_value",
+    "raw_value",
+    "raw_numerator",
+    "raw_denominator",
+    "error",
+    "explanation",
+)
+
+
+def _insert_rows(
+    session: so.Session,
+    table: sa.Table,
+    shapes: dict[tuple[bool, ...], list[tuple]],
+    *,
+    now: datetime,
 ) -> None:
-    """Insert ``rows`` leaving out the columns a row holds no value in (the database's
-    NULL), one executemany per shape of row: a grid has a handful of shapes whatever its
-    size, and a NULL needs no conversion on the way (a JSON NULL would cost a dump). The
-    save's timestamp goes into the statement once (``created_dt``, ``updated_dt``)."""
-    stamp = timestamp_literal(now, session.connection().dialect)
-    constant = {"created_dt", "updated_dt"}
-    shapes: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        shape = tuple(k for k, v in row.items() if v is not None and k not in constant)
-        shapes.setdefault(shape, []).append(row)
-    stmt = sa.insert(table).values(created_dt=stamp, updated_dt=stamp)
+    """Insert new rows, one executemany per shape of row: a shape says which of
+    ``_INSERT_OPTIONAL`` a row holds (the database's NULL for the others, which needs no
+    conversion on the way), and a grid has a handful whatever its size. Each row is a
+    tuple of ``_INSERT_ALWAYS`` then its optional values. The save's timestamp goes into
+    the statement once (``created_dt``, ``updated_dt``)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    stamp = timestamp_literal(now, dialect)
     for shape, group in shapes.items():
+        columns = _INSERT_ALWAYS + tuple(
+            c for c, present in zip(_INSERT_OPTIONAL, shape, strict=True) if present
+        )
+        # compiled once per shape; each row goes to the driver as it is, with only the
+        # conversions the columns' types make on this database (a Decimal to a float on
+        # SQLite, say), as SQLAlchemy would make them
+        stmt = sa.insert(table).values(
+            created_dt=stamp, updated_dt=stamp, **{c: sa.bindparam(c) for c in columns}
+        )
+        compiled = stmt.compile(dialect=dialect)
+        sql = str(compiled)
+        order = list(compiled.positiontup) if compiled.positiontup is not None else None
+        index = [columns.index(c) for c in order] if order is not None else None
+        convert = [
+            (i, proc)
+            for i, c in enumerate(columns)
+            if (proc := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+
+        in_order = index == list(range(len(columns)))
+
+        def param(row, convert=convert, index=index, columns=columns, in_order=in_order):
+            if convert:
+                row = list(row)
+                for i, proc in convert:
+                    if row[i] is not None:
+                        row[i] = proc(row[i])
+            if index is None:
+                return dict(zip(columns, row, strict=True))
+            if in_order:
+                return tuple(row)
+            return tuple(row[i] for i in index)
+
         # in batches, so that the parameters of a 100,000-value post are never all held
         for start in range(0, len(group), BATCH):
-            session.execute(stmt, [{k: r[k] for k in shape} for r in group[start : start + BATCH]])
+            connection.exec_driver_sql(sql, [param(r) for r in group[start : start + BATCH]])
 
 
 #: Rows per executemany of a bulk write: big enough that a grid is one statement, small
@@ -565,6 +737,11 @@ def _differs(a: Any, b: Any) -> bool:
     except Exception:  # noqa: BLE001, S110
         pass
     return a != b
+
+
+def _key_label(key: RowKey) -> str:
+    """:func:`_label` of a row from its key."""
+    return f"{key[0]} {key[1] or 'KH'} {key[2] or ''}".strip()
 
 
 def _label(row: dict) -> str:

@@ -152,6 +152,22 @@ class _Cell:
     denominator: str | None = None
     comment: str | None = None
     delete: bool = False
+    #: (measure, fields, errors) of the value's own check, handed to the save
+    checked: tuple | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class _ElementInfo:
+    """What the import reads of a data element, read once per element, not per value."""
+
+    element: Any
+    indicator_id: int
+    code: str
+    part: str | None
+    measure: str  # the indicator's
+    frequency: str
+    #: the measure one value is checked against (a ratio's side is a number)
+    value_measure: str
 
 
 def _resolve_combo(cat: Catalogue, inc: Incoming, opts: Options, element) -> tuple[Any, str]:
@@ -173,12 +189,95 @@ def _typed_value(element, raw: str | None) -> str | None:
     if raw is None:
         return None
     if element.version.measure == "yesno" and element.part is None:
-        low = raw.strip().lower()
-        if low in TRUE:
-            return "1"
-        if low in FALSE:
-            return "0"
+        return _yes_no(raw)
     return raw
+
+
+def _yes_no(raw: str) -> str:
+    low = raw.strip().lower()
+    if low in TRUE:
+        return "1"
+    if low in FALSE:
+        return "0"
+    return raw
+
+
+class _Lookups:
+    """The catalogue's answers for one import, remembered per identifier as sent: a big
+    payload names a few dozen elements, units and combos a hundred thousand times."""
+
+    def __init__(self, cat: Catalogue, opts: Options, own: Any) -> None:
+        self.cat = cat
+        self.opts = opts
+        self.own = own
+        self._elements: dict[str | None, _ElementInfo | None] = {}
+        self._units: dict[str | None, tuple[bool, int | None]] = {}
+        self._combos: dict[str | None, tuple[Any, str]] = {}
+        self._aocs: dict[str | None, bool] = {}
+
+    def element(self, ident: str | None) -> _ElementInfo | None:
+        try:
+            return self._elements[ident]
+        except KeyError:
+            pass
+        element = self.cat.find("dataElement", self.opts.data_element_scheme, ident)
+        info = None
+        if element is not None:
+            version = element.version
+            info = _ElementInfo(
+                element,
+                element.indicator.id,
+                element.code,
+                element.part,
+                version.measure,
+                version.frequency,
+                "number" if element.part else version.measure,
+            )
+        self._elements[ident] = info
+        return info
+
+    def elements(self) -> list[_ElementInfo | None]:
+        return list(self._elements.values())
+
+    def province(self, ident: str | None) -> tuple[bool, int | None]:
+        """(found, province id) of an org unit: Cambodia as a whole is province None."""
+        try:
+            return self._units[ident]
+        except KeyError:
+            unit = self.cat.find("orgUnit", self.opts.org_unit_scheme, ident)
+            if unit is None:
+                got: tuple[bool, int | None] = (False, None)
+            else:
+                got = (True, unit.province.id if unit.province is not None else None)
+            self._units[ident] = got
+            return got
+
+    def combo(self, inc: Incoming, element: Any) -> tuple[Any, str]:
+        if inc.categories:
+            return _resolve_combo(self.cat, inc, self.opts, element)
+        ident = inc.category_option_combo
+        try:
+            return self._combos[ident]
+        except KeyError:
+            got = self._combos[ident] = _resolve_combo(self.cat, inc, self.opts, element)
+            return got
+
+    def aoc_is_own(self, ident: str | None) -> bool:
+        """Whether the attribute option combo named is the user's own organisation."""
+        try:
+            return self._aocs[ident]
+        except KeyError:
+            pass
+        if ident:
+            aoc = self.cat.find("attributeOptionCombo", self.opts.aoc_scheme, ident)
+            if aoc is None and ident in ("HllvX50cXC0", "default"):
+                aoc = self.own
+        else:
+            aoc = self.own
+        own = self.own
+        ok = aoc is not None and own is not None and aoc.organisation.id == own.organisation.id
+        self._aocs[ident] = ok
+        return ok
 
 
 def run(
@@ -188,7 +287,17 @@ def run(
     opts: Options,
     locale: str = "en",
 ) -> Summary:
-    """Import ``rows`` for ``user`` (a partner: its own organisation's drafts)."""
+    """Import ``rows`` for ``user`` (a partner: its own organisation's drafts).
+
+    Each value is checked once, here (DHIS2 makes a bad value a conflict of its own),
+    and its check goes with the cell to the save, which does not check it again."""
+    from leap_me.db import paused_gc
+
+    with paused_gc():
+        return _run(session, user, rows, opts, locale)
+
+
+def _run(session, user, rows, opts, locale) -> Summary:
     from indicators.models import ReportingPeriod
     from indicators.services import submissions as subs
     from indicators.services.validation import check_cell
@@ -205,11 +314,14 @@ def run(
             )
         )
     }
+    frequencies = {code: p.frequency for code, p in periods.items()}
+    look = _Lookups(cat, opts, own)
+    deleting = opts.strategy == "DELETE"
     # (period code) -> {(indicator id, province id, disagg key): _Cell}
     cells: dict[str, dict[tuple, _Cell]] = defaultdict(dict)
     for inc in rows:
-        element = cat.find("dataElement", opts.data_element_scheme, inc.data_element)
-        if element is None:
+        info = look.element(inc.data_element)
+        if info is None:
             summary.conflict(
                 inc.index,
                 inc.data_element or "",
@@ -218,12 +330,13 @@ def run(
                 "dataElement",
             )
             continue
-        period = periods.get(inc.period or "")
-        if period is None:
-            summary.conflict(inc.index, inc.period or "", _("Period not valid"), "E7611", "period")
+        period_code = inc.period or ""
+        frequency = frequencies.get(period_code)
+        if frequency is None:
+            summary.conflict(inc.index, period_code, _("Period not valid"), "E7611", "period")
             continue
-        unit = cat.find("orgUnit", opts.org_unit_scheme, inc.org_unit)
-        if unit is None:
+        found, province_id = look.province(inc.org_unit)
+        if not found:
             summary.conflict(
                 inc.index,
                 inc.org_unit or "",
@@ -232,7 +345,7 @@ def run(
                 "orgUnit",
             )
             continue
-        combo, combo_ident = _resolve_combo(cat, inc, opts, element)
+        combo, combo_ident = look.combo(inc, info.element)
         if combo is None:
             summary.conflict(
                 inc.index,
@@ -242,13 +355,7 @@ def run(
                 "categoryOptionCombo",
             )
             continue
-        if inc.attribute_option_combo:
-            aoc = cat.find("attributeOptionCombo", opts.aoc_scheme, inc.attribute_option_combo)
-            if aoc is None and inc.attribute_option_combo in ("HllvX50cXC0", "default"):
-                aoc = own
-        else:
-            aoc = own
-        if aoc is None or own is None or aoc.organisation.id != own.organisation.id:
+        if not look.aoc_is_own(inc.attribute_option_combo):
             summary.conflict(
                 inc.index,
                 inc.attribute_option_combo or "",
@@ -261,7 +368,7 @@ def run(
                 "attributeOptionCombo",
             )
             continue
-        if period.frequency != element.version.frequency:
+        if frequency != info.frequency:
             summary.conflict(
                 inc.index,
                 inc.period or "",
@@ -269,18 +376,22 @@ def run(
                     "Period type of period %(period)s is not equal to the period type of "
                     "data element %(code)s",
                     period=inc.period,
-                    code=element.code,
+                    code=info.code,
                 ),
                 "E7641",
                 "period",
             )
             continue
-        delete = inc.deleted or opts.strategy == "DELETE"
-        raw = _typed_value(element, inc.value)
+        delete = inc.deleted or deleting
+        raw = inc.value
+        part = info.part
+        if raw is not None and part is None and info.measure == "yesno":
+            raw = _yes_no(raw)
+        checked = None
         if not delete:
             # each value on its own, as DHIS2 does: a bad one is a conflict of its own and
             # never takes a good one of the same cell with it
-            measure = "number" if element.part else element.version.measure
+            measure = info.value_measure
             fields, errors = check_cell(
                 measure, value=raw, text=raw if measure == "text" else None, locale="en"
             )
@@ -291,27 +402,33 @@ def run(
                     inc.value or "",
                     _(
                         "Value must match data element's %(code)s type constraints: %(message)s",
-                        code=element.code,
+                        code=info.code,
                         message=message,
                     ),
                     "E7619",
                     "value",
                 )
                 continue
-        province_id = unit.province.id if unit.province is not None else None
-        key = (element.indicator.id, province_id, combo.key)
-        cell = cells[period.code].setdefault(key, _Cell(element.indicator, province_id, combo.key))
+            checked = (measure, fields, errors)
+        key = (info.indicator_id, province_id, combo.key)
+        by_key = cells[period_code]
+        cell = by_key.get(key)
+        if cell is None:
+            cell = by_key[key] = _Cell(info.element.indicator, province_id, combo.key)
         cell.indexes.append(inc.index)
-        cell.delete = cell.delete or delete
-        if element.part == "num":
+        if delete:
+            cell.delete = True
+        if part == "num":
             cell.numerator = raw
-        elif element.part == "den":
+        elif part == "den":
             cell.denominator = raw
         else:
             cell.value = raw
+            cell.checked = checked
         if inc.comment is not None:
             cell.comment = inc.comment
 
+    measures = {i.indicator_id: i.measure for i in look.elements() if i is not None}
     for period_code, by_key in cells.items():
         period = periods[period_code]
         submission = subs.get_or_create(session, org, period, user)
@@ -319,8 +436,8 @@ def run(
         inputs: list[subs.CellInput] = []
         index_of: dict[tuple, list[int]] = {}
         for key, cell in by_key.items():
-            version = cell.indicator.current
-            fraction = version.measure in ("ratio", "percentage")
+            measure = measures[key[0]]
+            fraction = measure in ("ratio", "percentage")
             exists = key in stored
             if cell.delete:
                 if not exists:
@@ -335,19 +452,7 @@ def run(
             if opts.strategy == "UPDATE" and not exists:
                 summary.ignored += len(cell.indexes)
                 continue
-            if fraction and (cell.numerator is None or cell.denominator is None):
-                summary.conflict(
-                    cell.indexes,
-                    cell.indicator.code,
-                    _(
-                        "%(code)s is a ratio: send %(code)s.num and %(code)s.den together",
-                        code=cell.indicator.code,
-                    ),
-                    "E7618",
-                    "value",
-                )
-                summary.ignored += len(cell.indexes)
-                continue
+            text = cell.value if measure == "text" else None
             if not fraction:  # each value was checked on its own already
                 inputs.append(
                     subs.CellInput(
@@ -355,29 +460,43 @@ def run(
                         key[1],
                         key[2],
                         value=cell.value,
-                        text=cell.value if version.measure == "text" else None,
+                        text=text,
                         comment=cell.comment,
+                        checked=cell.checked,
                     )
                 )
                 index_of[key] = cell.indexes
                 continue
+            code = cell.indicator.code
+            if cell.numerator is None or cell.denominator is None:
+                summary.conflict(
+                    cell.indexes,
+                    code,
+                    _(
+                        "%(code)s is a ratio: send %(code)s.num and %(code)s.den together",
+                        code=code,
+                    ),
+                    "E7618",
+                    "value",
+                )
+                summary.ignored += len(cell.indexes)
+                continue
             fields, errors = check_cell(
-                version.measure,
+                measure,
                 value=cell.value,
                 numerator=cell.numerator,
                 denominator=cell.denominator,
-                text=cell.value if version.measure == "text" else None,
+                text=text,
                 locale="en",
             )
             if errors or fields is None:
                 message = "; ".join(e.text for e in errors) or _("A value is required")
-                shown = cell.value if not fraction else f"{cell.numerator}/{cell.denominator}"
                 summary.conflict(
                     cell.indexes,
-                    shown or "",
+                    f"{cell.numerator}/{cell.denominator}",
                     _(
                         "Value must match data element's %(code)s type constraints: %(message)s",
-                        code=cell.indicator.code,
+                        code=code,
                         message=message,
                     ),
                     "E7619",
@@ -390,14 +509,15 @@ def run(
                     key[0],
                     key[1],
                     key[2],
-                    value=cell.value if not fraction else None,
                     numerator=cell.numerator,
                     denominator=cell.denominator,
-                    text=cell.value if version.measure == "text" else None,
+                    text=text,
                     comment=cell.comment,
+                    checked=(measure, fields, errors),
                 )
             )
             index_of[key] = cell.indexes
+        by_key.clear()  # the cells live on in the inputs only
         if not inputs:
             continue
         try:
@@ -417,20 +537,21 @@ def run(
                 summary.conflict(idx, period_code, err.message, "E7640", "period")
                 summary.ignored += len(idx)
             continue
-        outcomes = result.by_key
-        for cell_input in inputs:
-            outcome = outcomes[cell_input.key]
-            idx = index_of[cell_input.key]
-            if outcome.status in ("refused", "invalid"):
-                message = "; ".join(e.text for e in outcome.errors) or outcome.status
+        del inputs
+        # one outcome per input, in the inputs' order: the save keeps them so
+        for outcome in result.cells:
+            idx = index_of[outcome.key]
+            status = outcome.status
+            if status in ("refused", "invalid"):
+                message = "; ".join(e.text for e in outcome.errors) or status
                 code = "E7644" if any(e.code == "approved" for e in outcome.errors) else "E7617"
-                summary.conflict(idx, _ident(cat, cell_input), message, code, "dataValue")
+                summary.conflict(idx, _ident(cat, outcome.key[0]), message, code, "dataValue")
                 summary.ignored += len(idx)
-            elif outcome.status == "unchanged":
+            elif status == "unchanged":
                 summary.ignored += len(idx)
             elif outcome.new is None:
                 summary.deleted += len(idx)
-            elif outcome.status == "new":
+            elif status == "new":
                 summary.imported += len(idx)
             else:
                 summary.updated += len(idx)
@@ -440,9 +561,9 @@ def run(
     return summary
 
 
-def _ident(cat: Catalogue, cell: Any) -> str:
-    element = cat.element_of(cell.indicator_id, None) or cat.element_of(cell.indicator_id, "num")
-    return element.code if element else str(cell.indicator_id)
+def _ident(cat: Catalogue, indicator_id: int) -> str:
+    element = cat.element_of(indicator_id, None) or cat.element_of(indicator_id, "num")
+    return element.code if element else str(indicator_id)
 
 
 def _stored(session: so.Session, submission: Any) -> set[tuple]:

@@ -89,26 +89,42 @@ def read_json(body: bytes) -> list[Incoming]:
         raise PayloadError(_('Send a dataValueSet: an object with a "dataValues" list.'))
     values = doc.get("dataValues", [])
     _count(len(values))
-    top = {k: doc.get(k) for k in ("period", "orgUnit", "attributeOptionCombo")}
+    top_period = doc.get("period")
+    top_unit = doc.get("orgUnit")
+    top_aoc = doc.get("attributeOptionCombo")
     out = []
+    append = out.append
+    # a payload names a few identifiers many times: one string object each, not one per
+    # value (JSON parsing makes a new string every time)
+    same = {}.setdefault
     for i, dv in enumerate(values):
-        if not isinstance(dv, dict):
+        if type(dv) is not dict:
             raise PayloadError(_("dataValues[%(i)s] is not an object.", i=i))
-        out.append(
+        get = dv.get
+        # most fields are strings already: _text only for the others (numbers, booleans)
+        de = get("dataElement")
+        pe = get("period", top_period)
+        ou = get("orgUnit", top_unit)
+        co = get("categoryOptionCombo")
+        ao = get("attributeOptionCombo", top_aoc)
+        value = get("value")
+        comment = get("comment")
+        deleted = get("deleted")
+        append(
             Incoming(
-                index=i,
-                data_element=_text(dv.get("dataElement")),
-                period=_text(dv.get("period", top["period"])),
-                org_unit=_text(dv.get("orgUnit", top["orgUnit"])),
-                category_option_combo=_text(dv.get("categoryOptionCombo")),
-                attribute_option_combo=_text(
-                    dv.get("attributeOptionCombo", top["attributeOptionCombo"])
-                ),
-                value=_text(dv.get("value")),
-                comment=_text(dv.get("comment")),
-                deleted=_bool(dv.get("deleted")),
+                i,
+                same(de, de) if de is None or type(de) is str else _text(de),
+                same(pe, pe) if pe is None or type(pe) is str else _text(pe),
+                same(ou, ou) if ou is None or type(ou) is str else _text(ou),
+                same(co, co) if co is None or type(co) is str else _text(co),
+                same(ao, ao) if ao is None or type(ao) is str else _text(ao),
+                value if value is None or type(value) is str else _text(value),
+                comment if comment is None or type(comment) is str else _text(comment),
+                False if deleted is None else _bool(deleted),
             )
         )
+        values[i] = None  # the parsed object goes as its row comes: never both held whole
+    del doc, values
     return out
 
 

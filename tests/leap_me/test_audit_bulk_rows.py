@@ -1,0 +1,162 @@
+"""audit.bulk_record_rows (the compact form of bulk_record that a bulk save uses for its
+create entries), the snapshot text a save writes, and the paused cycle collector."""
+
+from __future__ import annotations
+
+import gc
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from leap_me import audit
+from leap_me.audit import AuditEntry
+from leap_me.db import paused_gc, utcnow
+
+
+def _since(db, last_id):
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id)
+        )
+    )
+
+
+def _last_id(db) -> int:
+    return db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
+
+
+COLUMNS = (
+    "user_id",
+    "actor",
+    "reason",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "parent_type",
+    "parent_id",
+    "field",
+    "old_value",
+    "new_value",
+    "created_dt",
+)
+
+
+def _row(e: AuditEntry) -> tuple:
+    return tuple(getattr(e, c) for c in COLUMNS)
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"action": "create", "object_type": "data_value", "parent_type": "submission"},
+        # values that are not plain codes are bound, never written into the statement
+        {"action": "create", "object_type": "data_value", "parent_type": "it's; DROP"},
+    ],
+)
+def test_bulk_record_rows_writes_what_bulk_record_writes(app, db, fixed):
+    token = audit.set_actor(42, "o'brien")
+    at = utcnow()
+    try:
+        rows = [("7", "1 KH-17", '{"value": "12"}', "3"), ("8", "2 KH", None, "3")]
+        before = _last_id(db)
+        with audit.reason('a workbook\'s "save" -- 100 %'):
+            n = audit.bulk_record_rows(
+                db.session.connection(),
+                iter(rows),  # a generator is fine
+                columns=("object_id", "object_label", "new_value", "parent_id"),
+                fixed=fixed,
+                at=at,
+            )
+        compact = _since(db, before)
+        before = _last_id(db)
+        with audit.reason('a workbook\'s "save" -- 100 %'):
+            audit.bulk_record(
+                db.session.connection(),
+                [
+                    {
+                        **fixed,
+                        "object_id": oid,
+                        "object_label": label,
+                        "new_value": new,
+                        "parent_id": pid,
+                    }
+                    for oid, label, new, pid in rows
+                ],
+                at=at,
+            )
+        plain = _since(db, before)
+    finally:
+        audit.reset_actor(token)
+    assert n == 2
+    assert [_row(e) for e in compact] == [_row(e) for e in plain]
+    assert compact[0].actor == "o'brien" and compact[0].parent_type == fixed["parent_type"]
+    assert compact[1].new_value is None and compact[1].field is None
+
+
+def test_bulk_record_rows_in_batches_keeps_the_order(app, db, monkeypatch):
+    monkeypatch.setattr(audit, "_BATCH", 2)
+    before = _last_id(db)
+    started = datetime.now(UTC).replace(microsecond=0)
+    n = audit.bulk_record_rows(
+        db.session.connection(),
+        ((str(i),) for i in range(5)),
+        columns=("object_id",),
+        fixed={"action": "delete", "object_type": "data_value"},
+    )
+    assert n == 5
+    got = _since(db, before)
+    assert [e.object_id for e in got] == ["0", "1", "2", "3", "4"]
+    assert {e.actor for e in got} == {"system"} and {e.action for e in got} == {"delete"}
+    assert len({e.created_dt for e in got}) == 1 and got[0].created_dt >= started
+
+
+def test_bulk_record_rows_refuses_what_is_not_an_entry(app, db):
+    conn = db.session.connection()
+    with pytest.raises(ValueError, match="not audit columns"):
+        audit.bulk_record_rows(conn, [], columns=("nope",), fixed={"action": "create"})
+    with pytest.raises(ValueError, match="need"):
+        audit.bulk_record_rows(conn, [], columns=("object_id",), fixed={"action": "create"})
+    assert (
+        audit.bulk_record_rows(
+            conn, [], columns=("object_id",), fixed={"action": "create", "object_type": "x"}
+        )
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "snap",
+    [
+        {"value": "12", "numerator": "", "denominator": "", "text": ""},
+        {"value": "", "numerator": "1.5", "denominator": "2", "text": ""},
+        {"value": "", "numerator": "", "denominator": "", "text": 'a "quote" \\ and\nnew line\t'},
+        {"value": "១២", "numerator": "", "denominator": "", "text": "ភេទ \x00 \u2028 😀"},
+    ],
+)
+def test_the_snapshot_text_is_json_dumps_character_for_character(snap):
+    from indicators.services.submissions import _snap_json
+
+    assert _snap_json(snap) == json.dumps(snap, ensure_ascii=False)
+
+
+def test_paused_gc_resumes_only_what_it_paused():
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves it to the outer one
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()
