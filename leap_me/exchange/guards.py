@@ -346,7 +346,6 @@ _CELL_END = re.compile(rb"</" + _P + rb"c\s*>")
 _VALUE = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?>\s*[^\s<]")
 _INLINE = re.compile(rb"<" + _P + rb"is[\s/>]")
 _TAGS = re.compile(rb"<[^>]*>")
-_DIMENSION = re.compile(rb"<" + _P + rb"dimension\s[^>]*?(?<![\w:.-])ref\s*=\s*[\"']([^\"']*)[\"']")
 _DTD = re.compile(rb"(?i)<!(?:doctype|entity)")
 SCAN_CHUNK = 1024 * 1024
 SLICE_CAP = 16 * 1024 * 1024  # a slice with no row end beyond this goes to expat
@@ -405,64 +404,65 @@ def _last_row_end(buf: bytes) -> int:
 
 
 def _fast_slice(part: bytes, sheet: str, limits: Limits, cells: int, found: set[str]) -> int:
-    """Vouch for one slice of whole rows, or raise _Unusual. Only byte counts and regular
-    expressions that fail fast: every cell and row tag must be the plain ``<c r="B7"`` and
-    ``<row r="7"`` that spreadsheet programs write, none beyond the caps."""
-    if b"<!" in part and _DTD.search(part):
+    """Vouch for one slice of whole rows, or raise _Unusual: every cell and row tag must be
+    the plain ``<c r="B7"`` and ``<row r="7"`` that spreadsheet programs write, none beyond
+    the caps. A few passes of regular expressions that begin with a literal (fast to skip
+    through) and match only what needs a look, and one byte count."""
+    cell_re, row_re = _suspects(limits.max_rows, limits.max_columns)
+    if cell_re.search(part) or row_re.search(part) or _PREFIXED.search(part):
         raise _Unusual
-    if b":c" in part or b":row" in part or _ODD_TAG.search(part):
-        raise _Unusual  # a prefixed or oddly spaced cell or row: let expat judge
-    tags = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
-    if tags != part.count(b'<c r="'):
-        raise _Unusual
-    rows = part.count(b"<row ") + part.count(b"<row>") + part.count(b"<row/")
-    if rows != part.count(b'<row r="'):
-        raise _Unusual
-    cells += tags
-    if cells > limits.max_cells or _BAD_REF.search(part) or _beyond(limits).search(part):
-        raise _Unusual
-    if b"dimension" in part:
-        for m in _DIMENSION.finditer(part):
-            last = m.group(1).decode("latin-1").split(":")[-1]
+    if b"<!" in part:
+        raise _Unusual  # a DTD, a comment, CDATA
+    formula = b"<f" in part and _FORMULA.search(part) is not None
+    if b"<dimension" in part:
+        for m in _LOOK.finditer(part):
+            last = m.group("ref").decode("latin-1").split(":")[-1]
             pos = _parse_ref(last) if last else None
             if pos is not None and (pos[0] > limits.max_rows or pos[1] > limits.max_columns):
                 raise _Unusual
-    if (b"<f" in part or b":f" in part) and _FORMULA.search(part):
+    cells += part.count(b"<c ")
+    if cells > limits.max_cells:
+        raise _Unusual
+    if formula:
         _formula_cells(part, sheet, found)
     return cells
 
 
-_ODD_TAG = re.compile(rb"<(?:c|row)[\t\r\n]")
-_BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")|<row r="(?![0-9]{1,7}")')
-
-
-def _greater(text: str, alphabet: str) -> bytes:
-    """A regular expression matching the strings over ``alphabet`` (ordered by length,
-    then by letter) that come after ``text``: the column names after ``BL``, the row
-    numbers after ``200001`` (a leading zero counts as a digit: harmless, since a match
-    only sends the sheet to the exact scan)."""
-    first, last = alphabet[0], alphabet[-1]
-    parts = [f"[{first}-{last}]{{{len(text) + 1},}}"]
-    for i, ch in enumerate(text):
-        if ch == last:
-            continue
-        nxt = alphabet[alphabet.index(ch) + 1]
-        rest = len(text) - i - 1
-        parts.append(f"{text[:i]}[{nxt}-{last}]" + (f"[{first}-{last}]{{{rest}}}" if rest else ""))
-    return "|".join(parts).encode()
+#: a namespace-prefixed tag the fast scan does not read (a stray match in text only
+#: sends the sheet to expat)
+_PREFIXED = re.compile(rb":(?:c|row|f|v|is|dimension)[\s/>]")
+#: the dimension's range
+_LOOK = re.compile(rb"<dimension\s[^>]*?(?<![\w:.-])ref\s*=\s*[\"'](?P<ref>[^\"']*)[\"']")
 
 
 @functools.lru_cache(maxsize=16)
-def _beyond_caps(max_rows: int, max_columns: int) -> re.Pattern:
-    rows = _greater(str(max_rows), "0123456789")
-    cols = _greater(col_letter(max_columns - 1), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return re.compile(
-        rb'<c r="(?:(?:' + cols + rb")[0-9]|[A-Z]+(?:" + rows + rb')")|<row r="(?:' + rows + rb')"'
-    )
+def _suspects(max_rows: int, max_columns: int) -> tuple[re.Pattern, re.Pattern]:
+    """A cell tag and a row tag that are not plain or reach beyond the caps: no attribute
+    or a line break after the name, a first attribute other than ``r``, or a reference
+    that is not a plain one within the caps (a generated "at most" pattern)."""
+    rows = _at_most(str(max_rows), "0123456789")
+    cols = _at_most(col_letter(max_columns - 1), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    cell = re.compile(rb'<c(?:[>/\t\r\n]| (?!r=")| r="(?!(?:' + cols + rb")(?:" + rows + rb')"))')
+    row = re.compile(rb'<row(?:[>/\t\r\n]| (?!r=")| r="(?!(?:' + rows + rb')"))')
+    return cell, row
 
 
-def _beyond(limits: Limits) -> re.Pattern:
-    return _beyond_caps(limits.max_rows, limits.max_columns)
+def _at_most(text: str, alphabet: str) -> bytes:
+    """A regular expression matching the strings over ``alphabet`` (ordered by length,
+    then by letter) from one character up to ``text``: the column names up to ``BL``,
+    the row numbers up to ``200001`` (with a leading zero a number only looks longer:
+    harmless, since a miss only sends the sheet to the exact scan)."""
+    first, last = alphabet[0], alphabet[-1]
+    parts = [f"[{first}-{last}]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, ch in enumerate(text):
+        if ch == first:
+            continue
+        prev = alphabet[alphabet.index(ch) - 1]
+        rest = len(text) - i - 1
+        tail = f"[{first}-{last}]{{{rest}}}" if rest else ""
+        parts.append(f"{text[:i]}[{first}-{prev}]{tail}")
+    parts.append(text)
+    return "|".join(parts).encode()
 
 
 def _formula_cells(part: bytes, sheet: str, found: set[str]) -> None:

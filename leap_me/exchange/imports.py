@@ -515,17 +515,27 @@ class _Owed:
 
 
 def _owed_lookup(owed) -> dict[str, _Owed]:
-    """{row key of the template: the owed row}, made once per import."""
+    """{row key of the template: the owed row}, made once per import (each indicator's and
+    province's attributes read once, not once per row)."""
     out = {}
+    indicators: dict[int, tuple] = {}
+    provinces: dict[int, str] = {}
     for r in owed:
-        province = r.province.code if r.province else None
-        out[tpl.row_key(r.indicator.code, province, r.disagg_key)] = _Owed(
-            r.indicator.id,
-            r.province_id,
-            r.disagg_key,
-            str(r.version.measure),
-            r.indicator.code,
-            province or "",
+        ind = indicators.get(id(r.indicator))
+        if ind is None:
+            i = r.indicator
+            ind = indicators[id(i)] = (i.id, i.code, str(r.version.measure), i)
+        prov_obj = r.province
+        if prov_obj is None:
+            province = ""
+        else:
+            province = provinces.get(id(prov_obj))
+            if province is None:
+                province = provinces[id(prov_obj)] = prov_obj.code
+        ind_id, code, measure, _obj = ind
+        province_id, disagg = r.key[1], r.disagg_key
+        out[f"{code}|{province}|{disagg or ''}"] = _Owed(
+            ind_id, province_id, disagg, measure, code, province
         )
     return out
 
@@ -624,6 +634,8 @@ def _read_rows(report, rows, lookup, first_row, first_col, height, sheet_formula
             if is_text:
                 text = "" if raw is None else (raw.strip() if type(raw) is str else _cell_text(raw))
                 got, err = _restore(text), None
+            elif type(raw) is float and raw.is_integer() and 0 < abs(raw) < 1e14:
+                got, err = str(int(raw)), None  # the common case, as _as_input reads it
             else:
                 got, err = _as_input(raw, measure, yes_words, no_words)
             typed.append(got)

@@ -184,11 +184,21 @@ def test_shared_strings_are_counted_as_before(monkeypatch, chunk):
         check_workbook(xlsx(GOOD, {"xl/sharedStrings.xml": dtd}), limits)
 
 
-def test_greater_than_patterns():
+def test_at_most_patterns():
     import re
 
-    cols = re.compile(b"(?:" + guards._greater("BL", "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + b")$")
+    def at_most(text, alphabet):
+        return re.compile(b"(?:" + guards._at_most(text, alphabet) + b")$")
+
+    cols = at_most("BL", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     names = [guards.col_letter(i) for i in range(0, 800)]
-    assert [n for n in names if cols.match(n.encode())] == names[64:]
-    rows = re.compile(b"(?:" + guards._greater("5001", "0123456789") + b")$")
-    assert [n for n in range(1, 20000) if rows.match(str(n).encode())] == list(range(5002, 20000))
+    assert [n for n in names if cols.match(n.encode())] == names[:64]
+    assert at_most("H", "ABCDEFGHIJKLMNOPQRSTUVWXYZ").match(b"H")
+    assert not at_most("H", "ABCDEFGHIJKLMNOPQRSTUVWXYZ").match(b"I")
+    rows = at_most("5001", "0123456789")
+    assert [n for n in range(0, 20000) if rows.match(str(n).encode())] == list(range(0, 5002))
+    assert [n for n in (1, 9, 10, 11) if at_most("10", "0123456789").match(str(n).encode())] == [
+        1,
+        9,
+        10,
+    ]
