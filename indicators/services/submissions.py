@@ -259,15 +259,26 @@ def save(
     source: Source = "grid",
     dry_run: bool = False,
     locale: str = "en",
+    only_if_clean: bool = False,
 ) -> SaveResult:
-    """Save the typed cells of one submission (see the module docstring)."""
+    """Save the typed cells of one submission (see the module docstring).
+
+    ``only_if_clean``: write only when no cell has an error or was refused; otherwise
+    return as a dry run (``result.dry_run`` is then True). A workbook import checks and
+    writes in this one pass instead of a dry run followed by the write."""
     from flask_babel import force_locale
 
     with force_locale(locale), paused_gc():
-        return _save(session, submission, cells, user, expected_version, source, dry_run, locale)
+        return _save(
+            session, submission, cells, user, expected_version, source, dry_run, locale,
+            only_if_clean,
+        )  # fmt: skip
 
 
-def _save(session, submission, cells, user, expected_version, source, dry_run, locale):
+def _save(
+    session, submission, cells, user, expected_version, source, dry_run, locale,
+    only_if_clean=False,
+):  # fmt: skip
     period = submission.period
     refusal = _period_refusal(period)
     if refusal:
@@ -516,6 +527,8 @@ def _save(session, submission, cells, user, expected_version, source, dry_run, l
             outcome = by_key.get(key)
             if outcome is not None and outcome.status != "refused" and key in merged:
                 outcome.warnings = list(messages)
+    if only_if_clean and not dry_run:
+        dry_run = result.dry_run = any(o.errors or o.status == "refused" for o in result.cells)
     if dry_run:
         result.version = submission.version
         return result

@@ -13,11 +13,14 @@ each step with a fixed memory ceiling, and stops at the first problem:
 3. the zip directory: number of entries, declared total uncompressed size and the
    compression ratio of each large entry (a zip bomb);
 4. macros: a ``vbaProject.bin`` part or a macro-enabled content type (``.xlsm``);
-5. each worksheet, streamed through expat in 64 KiB chunks (no tree is built): the
-   declared ``<dimension>`` and every cell reference against the row, column and cell
-   caps, and formula cells without a saved value (they would read as empty);
-6. the shared strings: the declared ``count``/``uniqueCount`` and a streamed count of
-   ``<si>`` items against a cap.
+5. each worksheet, inflated in 1 MiB reads (no tree is built): the declared
+   ``<dimension>`` and every cell reference against the row, column and cell caps, and
+   formula cells without a saved value (they would read as empty). A fast scan over
+   slices of whole rows (byte counts and bytes regular expressions, no Python call per
+   cell) vouches for the plain sheets spreadsheet programs write; anything it cannot
+   vouch for sends the sheet to the exact expat scan (:class:`_SheetScan`);
+6. the shared strings: the declared ``count``/``uniqueCount`` and a count of ``<si>``
+   items (a regular expression over bounded slices) against a cap.
 
 Bytes actually inflated are counted too, so a zip whose directory lies about sizes stops
 at the limit, and a damaged deflate stream is "not a readable workbook", never a 500.
@@ -27,6 +30,8 @@ with a message in the user's language (and the cell, when there is one).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import io
 import re
 import zipfile
@@ -313,7 +318,9 @@ class _SheetScan:
             self.in_cell = None
 
 
-def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget, formulas=None) -> None:
+def _scan_sheet_expat(zf, info, sheet: str, limits: Limits, budget: _Budget, formulas=None):
+    """The exact, element-by-element scan (expat): used when the fast scan saw anything
+    unusual in the sheet, so that the refusal is the one the first bad element gives."""
     scan = _SheetScan(sheet, limits, formulas)
     parser = _new_parser()
     parser.StartElementHandler = scan.start
@@ -322,7 +329,195 @@ def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget, formulas=
     _stream(zf, info, parser, budget)
 
 
+# The fast scan reads the inflated sheet in bounded slices of whole rows with a few bytes
+# regular expressions (C speed, no Python call per element). It proves a slice harmless:
+# every cell and row has a plain reference, all within the caps, the cell count under its
+# cap, no DTD; formulas are looked at cell by cell (they are few). Anything else — a cell
+# without a reference, a reference out of bounds, a row over the limit, a DTD, a slice
+# with no row end within SLICE_CAP — sends the whole sheet to the exact expat scan,
+# which gives the refusal of the first bad element, as before.
+_P = rb"(?:[^\s<>/:\"'=!?]+:)?"  # an optional namespace prefix
+_R = rb"\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']"  # up to the quote of the r attribute
+_CELL = re.compile(rb"<" + _P + rb"c(?:" + _R + rb"\$?([A-Z]{1,3})\$?([0-9]{1,7})[\"'])?[\s/>]")
+_ROW = re.compile(rb"<" + _P + rb"row(?:" + _R + rb"([0-9]{1,7})[\"'])?[\s/>]")
+_ROW_END = re.compile(rb"</" + _P + rb"row\s*>")
+_FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
+_CELL_END = re.compile(rb"</" + _P + rb"c\s*>")
+_VALUE = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?>\s*[^\s<]")
+_INLINE = re.compile(rb"<" + _P + rb"is[\s/>]")
+_TAGS = re.compile(rb"<[^>]*>")
+_DTD = re.compile(rb"(?i)<!(?:doctype|entity)")
+SCAN_CHUNK = 1024 * 1024
+SLICE_CAP = 16 * 1024 * 1024  # a slice with no row end beyond this goes to expat
+
+
+class _Unusual(Exception):
+    """The fast scan cannot vouch for this sheet: scan it again with expat."""
+
+
+def _scan_sheet(zf, info, sheet: str, limits: Limits, budget: _Budget, formulas=None) -> None:
+    left = budget.left
+    found: set[str] = set()
+    try:
+        _fast_scan(zf, info, sheet, limits, budget, found)
+    except _Unusual:
+        budget.left = left
+        _scan_sheet_expat(zf, info, sheet, limits, budget, formulas)
+        return
+    if formulas is not None:
+        formulas.update(found)
+
+
+def _fast_scan(zf, info, sheet: str, limits: Limits, budget: _Budget, found: set[str]) -> None:
+    cells = 0
+    carry = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(SCAN_CHUNK)
+            if chunk:
+                budget.take(len(chunk))
+                buf = carry + chunk if carry else chunk
+                cut = _last_row_end(buf)
+                if cut < 0:
+                    if len(buf) > SLICE_CAP:
+                        raise _Unusual
+                    carry = buf
+                    continue
+                part, carry = buf[:cut], buf[cut:]
+            else:
+                part, carry = carry, b""
+            if part:
+                cells = _fast_slice(part, sheet, limits, cells, found)
+            if not chunk:
+                return
+
+
+def _last_row_end(buf: bytes) -> int:
+    """The offset just after the last ``</row>`` of ``buf`` (-1 when there is none)."""
+    end = len(buf)
+    while (i := buf.rfind(b"row>", 0, end)) >= 0:
+        m = _ROW_END.match(buf, max(0, buf.rfind(b"<", 0, i)))
+        if m and m.end() == i + 4:
+            return m.end()
+        end = i + 3
+    return -1
+
+
+def _fast_slice(part: bytes, sheet: str, limits: Limits, cells: int, found: set[str]) -> int:
+    """Vouch for one slice of whole rows, or raise _Unusual: every cell and row tag must be
+    the plain ``<c r="B7"`` and ``<row r="7"`` that spreadsheet programs write, none beyond
+    the caps. A few passes of regular expressions that begin with a literal (fast to skip
+    through) and match only what needs a look, and one byte count."""
+    cell_re, row_re = _suspects(limits.max_rows, limits.max_columns)
+    if cell_re.search(part) or row_re.search(part) or _PREFIXED.search(part):
+        raise _Unusual
+    if b"<!" in part:
+        raise _Unusual  # a DTD, a comment, CDATA
+    formula = b"<f" in part and _FORMULA.search(part) is not None
+    if b"<dimension" in part:
+        for m in _LOOK.finditer(part):
+            last = m.group("ref").decode("latin-1").split(":")[-1]
+            pos = _parse_ref(last) if last else None
+            if pos is not None and (pos[0] > limits.max_rows or pos[1] > limits.max_columns):
+                raise _Unusual
+    cells += part.count(b"<c ")
+    if cells > limits.max_cells:
+        raise _Unusual
+    if formula:
+        _formula_cells(part, sheet, found)
+    return cells
+
+
+#: a namespace-prefixed tag the fast scan does not read (a stray match in text only
+#: sends the sheet to expat)
+_PREFIXED = re.compile(rb":(?:c|row|f|v|is|dimension)[\s/>]")
+#: the dimension's range
+_LOOK = re.compile(rb"<dimension\s[^>]*?(?<![\w:.-])ref\s*=\s*[\"'](?P<ref>[^\"']*)[\"']")
+
+
+@functools.lru_cache(maxsize=16)
+def _suspects(max_rows: int, max_columns: int) -> tuple[re.Pattern, re.Pattern]:
+    """A cell tag and a row tag that are not plain or reach beyond the caps: no attribute
+    or a line break after the name, a first attribute other than ``r``, or a reference
+    that is not a plain one within the caps (a generated "at most" pattern)."""
+    rows = _at_most(str(max_rows), "0123456789")
+    cols = _at_most(col_letter(max_columns - 1), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    cell = re.compile(rb'<c(?:[>/\t\r\n]| (?!r=")| r="(?!(?:' + cols + rb")(?:" + rows + rb')"))')
+    row = re.compile(rb'<row(?:[>/\t\r\n]| (?!r=")| r="(?!(?:' + rows + rb')"))')
+    return cell, row
+
+
+def _at_most(text: str, alphabet: str) -> bytes:
+    """A regular expression matching the strings over ``alphabet`` (ordered by length,
+    then by letter) from one character up to ``text``: the column names up to ``BL``,
+    the row numbers up to ``200001`` (with a leading zero a number only looks longer:
+    harmless, since a miss only sends the sheet to the exact scan)."""
+    first, last = alphabet[0], alphabet[-1]
+    parts = [f"[{first}-{last}]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, ch in enumerate(text):
+        if ch == first:
+            continue
+        prev = alphabet[alphabet.index(ch) - 1]
+        rest = len(text) - i - 1
+        tail = f"[{first}-{last}]{{{rest}}}" if rest else ""
+        parts.append(f"{text[:i]}[{first}-{prev}]{tail}")
+    parts.append(text)
+    return "|".join(parts).encode()
+
+
+def _formula_cells(part: bytes, sheet: str, found: set[str]) -> None:
+    """Each cell of ``part`` (whole rows, plain references) holding a formula: refused
+    without a saved value, otherwise collected in ``found``."""
+    starts = [m.start() for m in _CELL.finditer(part)]
+    done: set[int] = set()
+    for m in _FORMULA.finditer(part):
+        at = bisect.bisect_right(starts, m.start()) - 1
+        if at < 0 or starts[at] in done:
+            continue
+        start = starts[at]
+        head_end = part.find(b">", start)
+        if part[head_end - 1 : head_end] == b"/":
+            continue  # an empty cell: the formula is outside any cell
+        end_m = _CELL_END.search(part, head_end)
+        end = end_m.start() if end_m else len(part)
+        if end < m.start():
+            continue  # the formula comes after that cell closed
+        done.add(start)
+        ref = _CELL.match(part, start)
+        row, col = int(ref.group(2)), _col_index(ref.group(1).decode())
+        cell = f"{col_letter(col - 1)}{row}"
+        body = part[head_end + 1 : end]
+        seen = bool(_VALUE.search(body))
+        if not seen:
+            inline = _INLINE.search(body)
+            seen = bool(inline and _TAGS.sub(b"", body[inline.start() :]).strip())
+        if not seen:
+            raise _Stop(_no_saved_value(cell, sheet))
+        found.add(cell)
+
+
+def _no_saved_value(cell: str, sheet: str) -> WorkbookError:
+    return WorkbookError(
+        _(
+            "Cell %(cell)s of sheet %(sheet)s holds a formula without a saved "
+            "value. Open the file in Excel or LibreOffice, save it, and upload "
+            "it again (or type the number instead of the formula).",
+            cell=cell,
+            sheet=sheet,
+        ),
+        cell=cell,
+        sheet=sheet,
+    )
+
+
+_SST = re.compile(rb"<" + _P + rb"sst(?=[\s/>])([^>]*)>")
+_SI = re.compile(rb"<" + _P + rb"si[\s/>]")
+_ATTR = re.compile(rb"(?<![\w:.-])(count|uniqueCount)\s*=\s*[\"']([^\"']*)[\"']")
+
+
 def _scan_shared_strings(zf, info, limits: Limits, budget: _Budget) -> None:
+    """The declared ``count``/``uniqueCount`` and the ``<si>`` items against the cap,
+    counted with a regular expression over bounded slices (cut before a ``<``)."""
     count = 0
     too_many = WorkbookError(
         _(
@@ -330,25 +525,41 @@ def _scan_shared_strings(zf, info, limits: Limits, budget: _Budget) -> None:
             n=limits.max_shared_strings,
         )  # fmt: skip
     )
-
-    def start(name, attrs):
-        nonlocal count
-        tag = _local(name)
-        if tag == "sst":
-            for key in ("count", "uniqueCount"):
-                declared = attrs.get(key, "0")
-                if not (declared.isascii() and declared.isdigit()):
-                    raise _Stop(unreadable())
-                if len(declared) > 9 or int(declared) > limits.max_shared_strings:
-                    raise _Stop(too_many)
-        elif tag == "si":
-            count += 1
+    carry = b""
+    head_seen = False
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(SCAN_CHUNK)
+            if chunk:
+                budget.take(len(chunk))
+                buf = carry + chunk if carry else chunk
+                cut = buf.rfind(b"<")
+                if cut <= 0:
+                    if len(buf) > SLICE_CAP:
+                        raise unreadable()
+                    carry = buf
+                    continue
+                part, carry = buf[:cut], buf[cut:]
+            else:
+                part, carry = carry, b""
+            if b"<!" in part and _DTD.search(part):
+                raise unreadable()
+            if not head_seen:
+                head = _SST.search(part)
+                if head:
+                    head_seen = True
+                    attrs = dict(_ATTR.findall(head.group(1)))
+                    for key in (b"count", b"uniqueCount"):
+                        declared = attrs.get(key, b"0")
+                        if not declared.isdigit():
+                            raise unreadable()
+                        if len(declared) > 9 or int(declared) > limits.max_shared_strings:
+                            raise too_many
+            count += len(_SI.findall(part))
             if count > limits.max_shared_strings:
-                raise _Stop(too_many)
-
-    parser = _new_parser()
-    parser.StartElementHandler = start
-    _stream(zf, info, parser, budget)
+                raise too_many
+            if not chunk:
+                return
 
 
 # --- names of the sheets -------------------------------------------------------------

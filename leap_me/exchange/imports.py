@@ -8,10 +8,12 @@ The order never changes:
    HMAC over them and the row keys; another organisation's or period's template, an old
    format and a changed identification sheet are refused;
 3. the data sheet, read with python-calamine: one :class:`CellInput` per row (duplicate
-   keys are errors), then ``submissions.save(..., source="workbook", dry_run=True)`` —
-   the grid's own rules and warnings;
-4. only when nothing at all is wrong, the same cells again with ``dry_run=False``: all of
-   them in the caller's transaction, as the organisation's draft.
+   keys are errors; the owed rows are looked up once by row key);
+4. one pass of ``submissions.save(..., source="workbook")`` — the grid's own rules and
+   warnings: ``dry_run=True`` for a dry run or when our own reading found a problem,
+   otherwise ``only_if_clean=True``, which writes every cell in the caller's transaction,
+   as the organisation's draft, only when no cell has an error (else nothing, and its
+   result is the report).
 
 The :class:`Report` lists every problem at once, each with sheet, row and Excel cell
 (``J17``) and a message in the user's language, every warning (and whether it has an
@@ -62,7 +64,7 @@ class ImportRefused(ValueError):
         return {"sheet": self.sheet, "cell": self.cell, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     sheet: str
     row: int
@@ -85,7 +87,7 @@ class Problem:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     row: int
     key: str
@@ -268,16 +270,25 @@ def read_identity(wb) -> Identity:
     return ident
 
 
-def open_workbook(data: bytes) -> tuple[Any, Identity, dict[str, set[str]]]:
-    """The guard, then calamine, then the identification sheet."""
+def open_workbook(
+    data: bytes, checked: dict[str, set[str]] | None = None
+) -> tuple[Any, Identity, dict[str, set[str]]]:
+    """The guard, then calamine, then the identification sheet.
+
+    ``checked``: the formula cells the guard found when these very bytes passed it
+    before (an upload kept on the server, its hash compared): the guard is not run
+    again."""
     formulas: dict[str, set[str]] = {}
-    try:
-        check_workbook(data, LIMITS, formulas)
-    except WorkbookError as exc:
-        status = 413 if len(data) > LIMITS.max_bytes else 400
-        raise ImportRefused(
-            exc.message, status=status, code="bad_file", cell=exc.cell, sheet=exc.sheet
-        ) from None
+    if checked is not None:
+        formulas = {name: set(cells) for name, cells in checked.items()}
+    else:
+        try:
+            check_workbook(data, LIMITS, formulas)
+        except WorkbookError as exc:
+            status = 413 if len(data) > LIMITS.max_bytes else 400
+            raise ImportRefused(
+                exc.message, status=status, code="bad_file", cell=exc.cell, sheet=exc.sheet
+            ) from None
     from python_calamine import CalamineWorkbook
 
     try:
@@ -300,37 +311,43 @@ def _as_input(
     raw: Any, measure: str, yes_words: set[str], no_words: set[str]
 ) -> tuple[str | None, str | None]:
     """(typed text for the service, an error of our own) for one cell as calamine gives it."""
-    from indicators.models import Measure
-    from indicators.services.common import plain
-    from leap_me import numbers
-
     if raw is None or raw == "":
         return "", None
+    kind = type(raw)
+    if kind is float:
+        if raw.is_integer() and 0 < abs(raw) < 1e14:
+            return str(int(raw)), None  # what parse_decimal + plain give, without them
+        from indicators.services.common import plain
+        from leap_me import numbers
+
+        try:
+            return plain(numbers.parse_decimal(raw, allow_negative=True)), None
+        except numbers.NumberError as exc:
+            return None, exc.message
+    if kind is str:
+        text = raw.strip()
+        if measure == "yesno":
+            low = text.lower()
+            if low in yes_words:
+                return "1", None
+            if low in no_words:
+                return "0", None
+        return text, None
     if isinstance(raw, bool):
-        if measure == Measure.YESNO:
+        if measure == "yesno":
             return ("1" if raw else "0"), None
         return None, _("This cell holds TRUE/FALSE; type a number.")
     if isinstance(raw, int):
         return str(raw), None
     if isinstance(raw, float):
-        try:
-            return plain(numbers.parse_decimal(raw, allow_negative=True)), None
-        except numbers.NumberError as exc:
-            return None, exc.message
+        return _as_input(float(raw), measure, yes_words, no_words)
     if hasattr(raw, "isoformat"):  # a date or a time: Excel turned the number into one
         return None, _(
             "This cell holds a date (%(date)s), not a number. Format the cell as a number "
             "and type the value again.",
             date=raw.isoformat(),
         )
-    text = str(raw).strip()
-    if measure == Measure.YESNO:
-        low = text.lower()
-        if low in yes_words:
-            return "1", None
-        if low in no_words:
-            return "0", None
-    return text, None
+    return _as_input(str(raw), measure, yes_words, no_words)
 
 
 def _restore(text: str) -> str:
@@ -355,13 +372,17 @@ def run(
     expect_org: str | None = None,
     expect_period: str | None = None,
     progress=None,
+    checked: dict[str, set[str]] | None = None,
 ) -> Report:
     """Check (and unless ``dry_run``, write) a filled workbook. The caller commits.
 
+    ``checked``: see :func:`open_workbook` (a stored upload whose hash was compared).
     Raises :class:`ImportRefused` when the file as a whole is refused (guard, identity,
     permission, a period or submission that takes no values)."""
     with force_locale(locale):
-        return _run(session, data, user, dry_run, locale, expect_org, expect_period, progress)
+        return _run(
+            session, data, user, dry_run, locale, expect_org, expect_period, progress, checked
+        )
 
 
 def _find(session, ident: Identity):
@@ -415,12 +436,12 @@ def check_target(ident: Identity, expect_org: str | None, expect_period: str | N
         )
 
 
-def _run(session, data, user, dry_run, locale, expect_org, expect_period, progress):
-    from indicators.models import Measure
+def _run(session, data, user, dry_run, locale, expect_org, expect_period, progress,
+         formulas=None):  # fmt: skip
     from indicators.services import submissions as subs
     from indicators.services.owed import owed_rows
 
-    wb, ident, formulas = open_workbook(data)
+    wb, ident, formulas = open_workbook(data, formulas)
     check_target(ident, expect_org, expect_period)
     org, period = _find(session, ident)
     if org is None or period is None:
@@ -430,6 +451,7 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
         )
     check_permission(user, org)
     sheet = ident.data_sheet
+    del ident  # the row keys of the identification sheet: checked, no longer needed
     if sheet not in wb.sheet_names:
         raise ImportRefused(
             _("The workbook has no sheet named %(name)s.", name=sheet), code="no_sheet", sheet=sheet
@@ -441,6 +463,7 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
         rows = ws.iter_rows()  # streamed: the sheet is never one big list in memory
     except Exception:  # noqa: BLE001
         raise ImportRefused(_("The file is not a readable .xlsx workbook."), status=400) from None
+    del wb
     report = Report(org.code, period.code, sheet, dry_run)
     sub = subs.find(session, org.code, period.code)
     if sub is None:
@@ -450,21 +473,99 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
         if refusal:
             raise ImportRefused(refusal, code="period")
         sub = subs.get_or_create(session, org, period, user)
-    owed = owed_rows(session, org, period)
-    by_code = {
-        tpl.row_key(r.indicator.code, r.province.code if r.province else None, r.disagg_key): r
-        for r in owed
-    }
+    lookup = _owed_lookup(owed_rows(session, org, period))
+    cells, about = _read_rows(
+        report, rows, lookup, first_row, first_col, height, formulas.get(sheet, set()), progress
+    )
+    del rows, ws, lookup
+    total = max(0, height - tpl.HEADER_ROWS)
+    # One pass of the service: when our own reading found nothing wrong and this is not a
+    # dry run, the service checks and writes in the same pass, unless it finds a problem
+    # (then it writes nothing and its result is the dry run's report).
+    write = not dry_run and report.clean
+    try:
+        result = subs.save(
+            session, sub, cells, user=user, expected_version=None, source="workbook",
+            dry_run=not write, locale=locale, only_if_clean=write,
+        )  # fmt: skip
+    except subs.SaveRefused as exc:
+        raise ImportRefused(exc.message, code="locked") from None
+    del cells
+    _collect(report, result, sheet, about)
+    report.problems.sort(key=lambda p: (p.row, p.cell))
+    report.warnings.sort(key=lambda p: (p.row, p.cell))
+    report.version = result.version
+    if write and not result.dry_run and report.clean and report.changes_anything:
+        report.written = True
+        if progress is not None:
+            progress(total, total)
+    return report
+
+
+@dataclass(slots=True, frozen=True)
+class _Owed:
+    """What one owed row of the data sheet needs, read once from the owed rows."""
+
+    indicator_id: int
+    province_id: int | None
+    disagg: str
+    measure: str
+    code: str
+    province: str
+
+
+def _owed_lookup(owed) -> dict[str, _Owed]:
+    """{row key of the template: the owed row}, made once per import (each indicator's and
+    province's attributes read once, not once per row)."""
+    out = {}
+    indicators: dict[int, tuple] = {}
+    provinces: dict[int, str] = {}
+    for r in owed:
+        ind = indicators.get(id(r.indicator))
+        if ind is None:
+            i = r.indicator
+            ind = indicators[id(i)] = (i.id, i.code, str(r.version.measure), i)
+        prov_obj = r.province
+        if prov_obj is None:
+            province = ""
+        else:
+            province = provinces.get(id(prov_obj))
+            if province is None:
+                province = provinces[id(prov_obj)] = prov_obj.code
+        ind_id, code, measure, _obj = ind
+        province_id, disagg = r.key[1], r.disagg_key
+        out[f"{code}|{province}|{disagg or ''}"] = _Owed(
+            ind_id, province_id, disagg, measure, code, province
+        )
+    return out
+
+
+def _text_or_empty(v: Any) -> str:
+    return "" if v is None else _cell_text(v)
+
+
+def _read_rows(report, rows, lookup, first_row, first_col, height, sheet_formulas, progress):
+    """The data sheet's rows → the cells for the service, and for each cell what the
+    report needs (Excel row, row key, codes, measure, whether it was explained). The
+    rows arrive as calamine's lists; nothing is kept per row but the cell."""
+    from indicators.services import submissions as subs
+
+    sheet = report.sheet
+    problems = report.problems
+    warnings = report.warnings
     yes_words = {w.lower() for w in (*tpl.yes_no("en")[:1], *tpl.yes_no("km")[:1], "yes", "y", "1")}
     no_words = {w.lower() for w in (*tpl.yes_no("en")[1:], *tpl.yes_no("km")[1:], "no", "n", "0")}
-    sheet_formulas = formulas.get(sheet, set())
+    col_key, col_value, col_num, col_den = tpl.COL_KEY, tpl.COL_VALUE, tpl.COL_NUM, tpl.COL_DEN
+    col_explain, col_comment, width = tpl.COL_EXPLAIN, tpl.COL_COMMENT, tpl.COLUMNS
+    letter = {c: col_letter(c) for c in range(width)}
+    value_only = (col_value,)
+    fraction_cols = (col_num, col_den)
     cells: list[subs.CellInput] = []
-    row_of: dict[tuple, int] = {}
-    label_of: dict[tuple, tuple[str, str, str, str]] = {}
+    about: dict[tuple, tuple] = {}
     seen: dict[str, int] = {}
     total = max(0, height - tpl.HEADER_ROWS)
-    report.rows = 0
     pad = [None] * first_col
+    CellInput = subs.CellInput
     for offset, raw_row in enumerate(rows):
         index = first_row + offset
         if index < tpl.HEADER_ROWS:
@@ -472,47 +573,49 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
         if progress is not None and index % 1000 == 0:
             progress(index, total)
         excel_row = index + 1
-        row = pad + list(raw_row)
-        row += [None] * (tpl.COLUMNS - len(row))
-        key = _cell_text(row[tpl.COL_KEY])
-        if not key and not any(_cell_text(v) for v in row[tpl.COL_VALUE : tpl.COLUMNS]):
+        row = pad + raw_row if first_col else raw_row
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        k = row[col_key]
+        key = k.strip() if type(k) is str else _text_or_empty(k)
+        if not key and not any(_text_or_empty(v) for v in row[col_value:width]):
             continue  # an empty line
         report.rows += 1
-        ref = f"{col_letter(tpl.COL_KEY)}{excel_row}"
         if not key:
-            report.problems.append(
+            problems.append(
                 Problem(
                     sheet,
                     excel_row,
-                    ref,
+                    f"{letter[col_key]}{excel_row}",
                     _("This row has no row key: it does not come from the template."),
                     code="no_key",
                 )
             )
             continue
-        if key in seen:
-            report.problems.append(
+        first = seen.get(key)
+        if first is not None:
+            problems.append(
                 Problem(
                     sheet,
                     excel_row,
-                    ref,
+                    f"{letter[col_key]}{excel_row}",
                     _(
                         "This row is a second copy of row %(first)s (the same value twice). "
                         "Keep one of them.",
-                        first=seen[key],
+                        first=first,
                     ),
                     code="duplicate",
                 )
             )
             continue
         seen[key] = excel_row
-        owed_row = by_code.get(key)
-        if owed_row is None:
-            report.problems.append(
+        owed = lookup.get(key)
+        if owed is None:
+            problems.append(
                 Problem(
                     sheet,
                     excel_row,
-                    ref,
+                    f"{letter[col_key]}{excel_row}",
                     _(
                         "This row (%(key)s) is not one your organisation reports for this period.",
                         key=_short(key),
@@ -521,53 +624,50 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
                 )
             )
             continue
-        measure = owed_row.version.measure
-        fraction = measure in (Measure.PERCENTAGE, Measure.RATIO)
-        typed: dict[str, str] = {}
+        measure = owed.measure
+        fraction = measure in ("percentage", "ratio")
+        is_text = measure == "text"
+        typed: list[str | None] = []
         bad = False
-        targets = (
-            (("numerator", tpl.COL_NUM), ("denominator", tpl.COL_DEN))
-            if fraction
-            else (("value", tpl.COL_VALUE),)
-        )
-        for name, col in targets:
-            cell_ref = f"{col_letter(col)}{excel_row}"
+        for col in fraction_cols if fraction else value_only:
             raw = row[col]
-            if measure == Measure.TEXT:
-                text = (
-                    ""
-                    if raw is None
-                    else (_cell_text(raw) if not isinstance(raw, str) else raw.strip())
-                )
-                typed[name], err = _restore(text), None
+            if is_text:
+                text = "" if raw is None else (raw.strip() if type(raw) is str else _cell_text(raw))
+                got, err = _restore(text), None
+            elif type(raw) is float and raw.is_integer() and 0 < abs(raw) < 1e14:
+                got, err = str(int(raw)), None  # the common case, as _as_input reads it
             else:
-                typed[name], err = _as_input(raw, measure, yes_words, no_words)
+                got, err = _as_input(raw, measure, yes_words, no_words)
+            typed.append(got)
             if err:
-                report.problems.append(Problem(sheet, excel_row, cell_ref, err, code="type"))
+                problems.append(
+                    Problem(sheet, excel_row, f"{letter[col]}{excel_row}", err, code="type")
+                )
                 bad = True
-            elif cell_ref in sheet_formulas:
-                report.warnings.append(
+            elif sheet_formulas and f"{letter[col]}{excel_row}" in sheet_formulas:
+                warnings.append(
                     Problem(
                         sheet,
                         excel_row,
-                        cell_ref,
+                        f"{letter[col]}{excel_row}",
                         _(
                             "This cell holds a formula: its saved value %(value)s is used. "
                             "Type the number itself to be sure.",
-                            value=typed[name] or "—",
+                            value=got or "—",
                         ),
                         severity="warning",
                         code="formula",
                     )
                 )
         if not fraction:
-            for col in (tpl.COL_NUM, tpl.COL_DEN):
-                if _cell_text(row[col]):
-                    report.problems.append(
+            for col in (col_num, col_den):
+                v = row[col]
+                if v is not None and _cell_text(v):
+                    problems.append(
                         Problem(
                             sheet,
                             excel_row,
-                            f"{col_letter(col)}{excel_row}",
+                            f"{letter[col]}{excel_row}",
                             _(
                                 "This row takes a value, not a numerator and denominator: leave "
                                 "this cell empty."
@@ -576,12 +676,12 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
                         )
                     )
                     bad = True
-        elif _cell_text(row[tpl.COL_VALUE]):
-            report.problems.append(
+        elif _text_or_empty(row[col_value]):
+            problems.append(
                 Problem(
                     sheet,
                     excel_row,
-                    f"{col_letter(tpl.COL_VALUE)}{excel_row}",
+                    f"{letter[col_value]}{excel_row}",
                     _(
                         "For a percentage or a ratio fill the numerator and the denominator; "
                         "leave the value empty."
@@ -590,53 +690,33 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
                 )
             )
             bad = True
-        explanation = _restore(_cell_text(row[tpl.COL_EXPLAIN]))[:MAX_TEXT]
-        comment = _restore(_cell_text(row[tpl.COL_COMMENT]))[:MAX_TEXT]
         if bad:
             continue
-        cell = subs.CellInput(
-            owed_row.indicator.id,
-            owed_row.province_id,
-            owed_row.disagg_key,
-            value=typed.get("value") if measure != Measure.TEXT else None,
-            numerator=typed.get("numerator"),
-            denominator=typed.get("denominator"),
-            text=typed.get("value") if measure == Measure.TEXT else None,
-            comment=comment,
-            explanation=explanation,
-        )
+        v = row[col_explain]
+        explanation = "" if v is None else _restore(_cell_text(v))[:MAX_TEXT]
+        v = row[col_comment]
+        comment = "" if v is None else _restore(_cell_text(v))[:MAX_TEXT]
+        if fraction:
+            cell = CellInput(
+                owed.indicator_id, owed.province_id, owed.disagg,
+                numerator=typed[0], denominator=typed[1],
+                comment=comment, explanation=explanation,
+            )  # fmt: skip
+        elif is_text:
+            cell = CellInput(
+                owed.indicator_id, owed.province_id, owed.disagg,
+                text=typed[0], comment=comment, explanation=explanation,
+            )  # fmt: skip
+        else:
+            cell = CellInput(
+                owed.indicator_id, owed.province_id, owed.disagg,
+                value=typed[0], comment=comment, explanation=explanation,
+            )  # fmt: skip
         cells.append(cell)
-        row_of[cell.key] = excel_row
-        label_of[cell.key] = (
-            key,
-            owed_row.indicator.code,
-            owed_row.province.code if owed_row.province else "",
-            owed_row.disagg_key,
-        )
-    try:
-        result = subs.save(
-            session, sub, cells, user=user, expected_version=None, source="workbook",
-            dry_run=True, locale=locale,
+        about[(owed.indicator_id, owed.province_id, owed.disagg or "")] = (
+            excel_row, key, owed, bool(explanation)
         )  # fmt: skip
-    except subs.SaveRefused as exc:
-        raise ImportRefused(exc.message, code="locked") from None
-    measures = {k: by_code[v[0]].version.measure for k, v in label_of.items()}
-    explanations = {c.key: c.explanation for c in cells}
-    _collect(report, result, sheet, row_of, label_of, measures, explanations)
-    report.problems.sort(key=lambda p: (p.row, p.cell))
-    report.warnings.sort(key=lambda p: (p.row, p.cell))
-    report.version = result.version
-    if dry_run or not report.clean or not report.changes_anything:
-        return report
-    result = subs.save(
-        session, sub, cells, user=user, expected_version=None, source="workbook",
-        dry_run=False, locale=locale,
-    )  # fmt: skip
-    report.written = True
-    report.version = result.version
-    if progress is not None:
-        progress(total, total)
-    return report
+    return cells, about
 
 
 def _shown(snap: dict | None, measure: str) -> str:
@@ -652,12 +732,20 @@ def _shown(snap: dict | None, measure: str) -> str:
     return snap.get("value") or ""
 
 
-def _collect(report: Report, result, sheet, row_of, label_of, measures, explanations) -> None:
+def _collect(report: Report, result, sheet, about) -> None:
+    """The service's outcomes → the report's changes, problems and warnings."""
+    changes, problems, warnings = report.changes, report.problems, report.warnings
+    value_letter, explain_letter = col_letter(tpl.COL_VALUE), col_letter(tpl.COL_EXPLAIN)
+    letters: dict[str, str] = {}
+    unexplained = _("%(warning)s Explain it in the Explanation column.", warning="\0")
     for outcome in result.cells:
-        excel_row = row_of.get(outcome.key, 0)
-        key, code, province, disagg = label_of.get(outcome.key, ("", "", "", ""))
-        measure = measures.get(outcome.key, "number")
-        report.changes.append(
+        excel_row, key, owed, explained = about.get(outcome.key, (0, "", None, False))
+        if owed is None:
+            code = province = disagg = ""
+            measure = "number"
+        else:
+            code, province, disagg, measure = owed.code, owed.province, owed.disagg, owed.measure
+        changes.append(
             Change(
                 excel_row,
                 key,
@@ -670,35 +758,35 @@ def _collect(report: Report, result, sheet, row_of, label_of, measures, explanat
             )
         )
         for msg in outcome.errors:
-            col = tpl.FIELD_COLUMN.get(msg.field, tpl.COL_VALUE)
-            severity = "refused" if outcome.status == "refused" else "error"
-            report.problems.append(
-                Problem(
-                    sheet, excel_row, f"{col_letter(col)}{excel_row}", msg.text, severity, msg.code
+            field_name = msg.field
+            letter = letters.get(field_name)
+            if letter is None:
+                letter = letters[field_name] = col_letter(
+                    tpl.FIELD_COLUMN.get(field_name, tpl.COL_VALUE)
                 )
+            severity = "refused" if outcome.status == "refused" else "error"
+            problems.append(
+                Problem(sheet, excel_row, f"{letter}{excel_row}", msg.text, severity, msg.code)
             )
         if outcome.status == "refused" and not outcome.errors:
-            report.problems.append(
+            problems.append(
                 Problem(
                     sheet,
                     excel_row,
-                    f"{col_letter(tpl.COL_VALUE)}{excel_row}",
+                    f"{value_letter}{excel_row}",
                     _("This value cannot change."),
                     "refused",
                     "refused",
                 )
             )
-        explained = bool(explanations.get(outcome.key))
         for msg in outcome.warnings:
-            col = tpl.COL_VALUE if explained else tpl.COL_EXPLAIN
-            text = msg.text
-            if not explained:
-                text = _("%(warning)s Explain it in the Explanation column.", warning=msg.text)
-            report.warnings.append(
+            letter = value_letter if explained else explain_letter
+            text = msg.text if explained else unexplained.replace("\0", msg.text, 1)
+            warnings.append(
                 Problem(
                     sheet,
                     excel_row,
-                    f"{col_letter(col)}{excel_row}",
+                    f"{letter}{excel_row}",
                     text,
                     "warning",
                     msg.code,

@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_AGE = 24 * 3600
@@ -31,9 +31,26 @@ class Stored:
     sha256: str
     created: float
     path: Path
+    #: {sheet: cells holding a formula with a saved value}, as the guard found them when
+    #: the file was stored (None for an upload stored without them)
+    formulas: dict[str, list[str]] | None = field(default=None)
 
     def read(self) -> bytes:
         return self.path.read_bytes()
+
+    def read_checked(self) -> tuple[bytes | None, dict[str, set[str]] | None]:
+        """(the bytes, the guard's findings) when the file is still the very one that was
+        uploaded (its SHA-256 compared) — the guard need not run again when its findings
+        were kept; (None, None) when the file changed on the server."""
+        try:
+            data = self.read()
+        except OSError:
+            return None, None
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            return None, None
+        if self.formulas is None:
+            return data, None
+        return data, {sheet: set(cells) for sheet, cells in self.formulas.items()}
 
 
 def root(instance_path: str | Path) -> Path:
@@ -57,8 +74,16 @@ def _sweep(folder: Path, now: float) -> None:
 
 
 def store(
-    instance_path, data: bytes, *, user_id: int, organisation: str, period: str, filename: str
+    instance_path,
+    data: bytes,
+    *,
+    user_id: int,
+    organisation: str,
+    period: str,
+    filename: str,
+    formulas: dict[str, set[str]] | None = None,
 ) -> Stored:
+    """Keep an upload that passed the guard (``formulas``: what the guard found in it)."""
     folder = root(instance_path)
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -74,6 +99,9 @@ def store(
         "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "created": now,
+        "formulas": None
+        if formulas is None
+        else {sheet: sorted(cells) for sheet, cells in formulas.items()},
     }
     path.with_suffix(".json").write_text(json.dumps(meta))
     return Stored(upload_id, path=path, **meta)

@@ -157,15 +157,22 @@ def _stored(org, period):
 
 def _dry_run(stored, org, period):
     lang = _sc().lang()
+    data, checked = stored.read_checked()
+    if data is None:
+        return None, imports.ImportRefused(
+            _("That upload has expired or was already written. Upload the workbook again."),
+            status=410,
+        )
     try:
         report = imports.run(
             db.session,
-            stored.read(),
+            data,
             user=current_user,
             dry_run=True,
             locale=lang,
             expect_org=org.code,
             expect_period=period.code,
+            checked=checked,
         )
         return report, None
     except imports.ImportRefused as exc:
@@ -232,10 +239,11 @@ def upload_workbook(org_code: str, period_code: str):
         return _page(sub, org, period, refusal=refusal, status=413)
     # the guard and the identification sheet first: a refused file is never stored
     try:
-        _wb, ident, _formulas = imports.open_workbook(data)
+        _wb, ident, formulas = imports.open_workbook(data)
         imports.check_target(ident, org.code, period.code)
     except imports.ImportRefused as exc:
         return _page(sub, org, period, refusal=exc, status=exc.status)
+    del _wb
     stored = uploads.store(
         current_app.instance_path,
         data,
@@ -243,6 +251,7 @@ def upload_workbook(org_code: str, period_code: str):
         organisation=org.code,
         period=period.code,
         filename=upload.filename,
+        formulas=formulas,
     )
     return redirect(
         url_for(".workbook", org_code=org.code, period_code=period.code, upload=stored.id)
@@ -252,7 +261,12 @@ def upload_workbook(org_code: str, period_code: str):
 @bp.route("/submissions/<org_code>/<period_code>/workbook/apply", methods=["POST"])
 @roles_required(Role.PARTNER)
 def apply_workbook(org_code: str, period_code: str):
-    """Write the values of an upload whose dry run was shown (all of them, or none)."""
+    """Write the values of an upload whose dry run was shown (all of them, or none).
+
+    What is written is what was shown: the stored file is the uploaded one (its SHA-256
+    is compared, so the guard is not run again), and the submission must still be at the
+    version the dry run read (``version``), else the new dry run is shown. The write is
+    one pass of the service, which checks every cell again as it writes."""
     org, period, sub = _load(org_code, period_code)
     if sub is None:
         abort(404)
@@ -266,15 +280,35 @@ def apply_workbook(org_code: str, period_code: str):
             "warning",
         )
         return redirect(here)
+    again = url_for(".workbook", org_code=org.code, period_code=period.code, upload=stored.id)
+    shown = request.form.get("version", "")[:12]
+    if shown and (not shown.isdigit() or int(shown) != sub.version):
+        flash(
+            _(
+                "The submission changed since this check (someone saved values). Look at "
+                "the new check below and confirm again."
+            ),
+            "warning",
+        )
+        return redirect(again)
+    data, checked = stored.read_checked()
+    if data is None:
+        uploads.delete(stored)
+        flash(
+            _("That upload has expired or was already written. Upload the workbook again."),
+            "warning",
+        )
+        return redirect(here)
     try:
         report = imports.run(
             db.session,
-            stored.read(),
+            data,
             user=current_user,
             dry_run=False,
             locale=_sc().lang(),
             expect_org=org.code,
             expect_period=period.code,
+            checked=checked,
         )
     except imports.ImportRefused as exc:
         db.session.rollback()
