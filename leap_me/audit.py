@@ -252,18 +252,7 @@ def bulk_record(
     when (``at``, now by default) and why are filled in as the listener would."""
     if not entries:
         return 0
-    user_id, actor = _current_actor()
-    base = {
-        "user_id": user_id,
-        "actor": actor[:80],
-        "reason": _reason.get(),
-        "object_label": "",
-        "parent_type": None,
-        "parent_id": None,
-        "field": None,
-        "old_value": None,
-        "new_value": None,
-    }
+    base = _bulk_defaults()
     cols = _BULK_COLUMNS
     # Every value is a str, an int or None, which the driver takes as it is: the rows go
     # to it directly, with the timestamp written into the statement once, in batches.
@@ -289,6 +278,23 @@ def bulk_record(
     return len(entries)
 
 
+def _bulk_defaults() -> dict[str, Any]:
+    """What a bulk entry holds unless it says otherwise: who and why as the listener
+    fills them in, and empty optional columns."""
+    user_id, actor = _current_actor()
+    return {
+        "user_id": user_id,
+        "actor": actor[:80],
+        "reason": _reason.get(),
+        "object_label": "",
+        "parent_type": None,
+        "parent_id": None,
+        "field": None,
+        "old_value": None,
+        "new_value": None,
+    }
+
+
 def bulk_record_rows(
     connection: sa.Connection,
     rows: Iterable[tuple],
@@ -303,19 +309,7 @@ def bulk_record_rows(
     of ``columns`` (for example object_id, object_label, new_value). Who and why are
     filled in as the listener would; ``at`` is the one timestamp (now by default). The
     rows are taken in batches, so a generator is never held whole."""
-    user_id, actor = _current_actor()
-    values: dict[str, Any] = {
-        "user_id": user_id,
-        "actor": actor[:80],
-        "reason": _reason.get(),
-        "object_label": "",
-        "parent_type": None,
-        "parent_id": None,
-        "field": None,
-        "old_value": None,
-        "new_value": None,
-        **(fixed or {}),
-    }
+    values: dict[str, Any] = {**_bulk_defaults(), **(fixed or {})}
     columns = tuple(columns)
     unknown = [c for c in (*columns, *values) if c not in _BULK_COLUMNS]
     if unknown:
