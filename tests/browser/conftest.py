@@ -107,3 +107,16 @@ def sign_in(live_server):
         page.wait_for_url(f"{live_server}/")
 
     return _sign_in
+
+
+def wait_for_khmer_font(page) -> None:
+    """Wait until the Khmer web font is loaded and used. ``document.fonts.load`` resolves
+    once the face has loaded, and ``page.evaluate`` waits for it. ``wait_for_function``
+    would poll by evaluating a string inside the page, which the app's Content Security
+    Policy refuses (no 'unsafe-eval'), whenever the font is not there at the first try."""
+    page.wait_for_load_state("load")
+    faces = page.evaluate(
+        "document.fonts.load('16px \"Noto Sans Khmer\"', 'ក').then(fs => fs.length)"
+    )
+    assert faces >= 1, "the page declares no Noto Sans Khmer face"
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")

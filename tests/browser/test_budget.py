@@ -8,6 +8,7 @@ import pytest
 
 from leap_me import seeding
 from leap_me.extensions import db
+from tests.browser.conftest import wait_for_khmer_font
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_schedule_on_desktop_in_english_and_khmer(page, live_server, sign_in, sh
     shot(page, "budget-schedule-en")
     page.click("form.lang-switch button")
     page.wait_for_selector("html[lang=km]")
-    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+    wait_for_khmer_font(page)
     legend = page.locator("svg.budget-chart > text", has_text="គន្លង (ចំណែកក្រសួងមហាផ្ទៃ)")
     assert legend.count() == 1
     shot(page, "budget-schedule-km")

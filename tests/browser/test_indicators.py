@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from leap_me.extensions import db
+from tests.browser.conftest import wait_for_khmer_font
 from tests.indicators.conftest import SEEDS, load_plan
 
 
@@ -58,7 +59,7 @@ def test_reference_sheet_and_target_grid(seeded_app, page, live_server, sign_in,
     page.click("form.lang-switch button")
     page.wait_for_selector("html[lang=km]")
     page.goto(f"{live_server}/indicators/AHTJP-02")
-    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+    wait_for_khmer_font(page)
     shot(page, "indicators-pirs-km")
     page.goto(f"{live_server}/indicators/AHTJP-01/targets")
     shot(page, "indicators-targets-km")

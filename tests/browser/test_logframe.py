@@ -9,6 +9,7 @@ import pytest
 
 from leap_me import seeding
 from leap_me.extensions import db
+from tests.browser.conftest import wait_for_khmer_font
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def plan(app):
 def _khmer(page):
     page.click("form.lang-switch button")
     page.wait_for_selector("html[lang=km]")
-    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+    wait_for_khmer_font(page)
 
 
 def _no_sideways_scroll(page):

@@ -1,5 +1,7 @@
 """The application shell in real Chromium: sign in, navigate by role, switch to Khmer."""
 
+from tests.browser.conftest import wait_for_khmer_font
+
 
 def test_sign_in_switch_to_khmer_and_screenshot(page, live_server, sign_in, shot):
     sign_in(page, "planner")
@@ -13,7 +15,7 @@ def test_sign_in_switch_to_khmer_and_screenshot(page, live_server, sign_in, shot
     family = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Noto Sans Khmer" in family
     page.goto(f"{live_server}/organisations")
-    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+    wait_for_khmer_font(page)
     path = shot(page, "organisations-km")
     assert path.stat().st_size > 10_000
 

@@ -13,6 +13,7 @@ import pytest
 
 from leap_me import seeding
 from leap_me.extensions import db
+from tests.browser.conftest import wait_for_khmer_font
 
 #: The smallest text a chart may show, in CSS pixels on the screen.
 MIN_CHART_PX = 11
@@ -67,7 +68,7 @@ def plan_and_budget(app):
 def _khmer(page):
     page.click("form.lang-switch button")
     page.wait_for_selector("html[lang=km]")
-    page.wait_for_function("document.fonts.check('16px \"Noto Sans Khmer\"', 'ក')")
+    wait_for_khmer_font(page)
 
 
 def _ready(page):
