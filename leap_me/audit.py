@@ -309,16 +309,8 @@ def bulk_record_rows(
     of ``columns`` (for example object_id, object_label, new_value). Who and why are
     filled in as the listener would; ``at`` is the one timestamp (now by default). The
     rows are taken in batches, so a generator is never held whole."""
-    values: dict[str, Any] = {**_bulk_defaults(), **(fixed or {})}
     columns = tuple(columns)
-    unknown = [c for c in (*columns, *values) if c not in _BULK_COLUMNS]
-    if unknown:
-        raise ValueError(f"not audit columns: {unknown}")
-    constant = tuple(c for c in _BULK_COLUMNS if c not in columns)
-    required = ("action", "object_type", "object_id")
-    missing = [c for c in required if c in constant and c not in values]
-    if missing:
-        raise ValueError(f"audit entries need {missing}")
+    values, constant = _bulk_columns(columns, fixed or {})
     # what is alike in every entry and cannot need quoting (NULL, a number, a code such
     # as "create" or "data_value") is written into the statement once; the rest is bound
     inline = {c: values[c] for c in constant if _is_plain_literal(values[c])}
@@ -348,6 +340,49 @@ def bulk_record_rows(
         connection.exec_driver_sql(sql, params)
         written += len(batch)
     return written
+
+
+def bulk_record_from(
+    connection: sa.Connection,
+    select: sa.Select,
+    *,
+    fixed: dict[str, Any],
+    at: datetime | None = None,
+) -> int:
+    """:func:`bulk_record_rows` with the entries made by the database: one
+    ``INSERT INTO audit_entry … SELECT`` whose rows are ``select``'s. Its columns are
+    named by their labels (object_id, object_label, new_value, …); ``fixed`` gives what
+    every entry has alike; who, why and when are filled in as :func:`bulk_record_rows`
+    fills them. Nothing goes through Python per entry: for a set-based write whose new
+    rows are already in a table (a 100,000-value post). Returns the number written."""
+    columns = tuple(c.name for c in select.selected_columns)
+    values, constant = _bulk_columns(columns, fixed)
+    stamp = timestamp_literal(at or utcnow(), connection.dialect)
+    source = select.add_columns(
+        stamp.label("created_dt"),
+        *[sa.literal(values[c], type_=AuditEntry.__table__.c[c].type).label(c) for c in constant],
+    )
+    target = [*columns, "created_dt", *constant]
+    result = connection.execute(sa.insert(AuditEntry.__table__).from_select(target, source))
+    return result.rowcount
+
+
+def _bulk_columns(
+    columns: tuple[str, ...], fixed: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """For a bulk write whose entries differ in ``columns`` and share ``fixed``: the
+    shared values (who and why filled in) and the columns that take them. Refuses a name
+    that is no audit column and entries that would lack action, object type or id."""
+    values: dict[str, Any] = {**_bulk_defaults(), **fixed}
+    unknown = [c for c in (*columns, *values) if c not in _BULK_COLUMNS]
+    if unknown:
+        raise ValueError(f"not audit columns: {unknown}")
+    constant = tuple(c for c in _BULK_COLUMNS if c not in columns)
+    required = ("action", "object_type", "object_id")
+    missing = [c for c in required if c in constant and c not in values]
+    if missing:
+        raise ValueError(f"audit entries need {missing}")
+    return values, constant
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_]{0,60}")

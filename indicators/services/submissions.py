@@ -554,26 +554,11 @@ def _save(
     audit_at = utcnow()
     audit.bulk_record(session.connection(), audit_rows, at=audit_at)
     if inserted:
-        for id_, ind, prov, key in session.execute(
-            sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
-                dv.c.organisation_id == submission.organisation_id,
-                dv.c.period_id == submission.period_id,
-            )
-        ).all():
-            record = merged.get((ind, prov, key))
-            if record is not None and record.get("id", 0) is None:
-                record["id"] = id_
-        audit.bulk_record_rows(
+        # the new rows' entries are made by the database from the rows just written (the
+        # save's timestamp is their created_dt): nothing per value goes through Python
+        audit.bulk_record_from(
             session.connection(),
-            (
-                (
-                    str(merged[o.key]["id"] or ""),
-                    _key_label(o.key)[:255],
-                    _snap_json(o.new),
-                )
-                for o in inserted
-            ),
-            columns=("object_id", "object_label", "new_value"),
+            _created_entries(dv, submission, now, session.connection().dialect),
             fixed={
                 "action": "create",
                 "object_type": "data_value",
@@ -582,6 +567,18 @@ def _save(
             },
             at=audit_at,
         )
+        if any(checked.warnings.get(o.key) for o in inserted):
+            # the findings name their values by id
+            for id_, ind, prov, key in session.execute(
+                sa.select(dv.c.id, dv.c.indicator_id, dv.c.province_id, dv.c.disagg_key).where(
+                    dv.c.organisation_id == submission.organisation_id,
+                    dv.c.period_id == submission.period_id,
+                    dv.c.created_dt == timestamp_literal(now, session.connection().dialect),
+                )
+            ).all():
+                record = merged.get((ind, prov, key))
+                if record is not None and record.get("id", 0) is None:
+                    record["id"] = id_
     # the stale values in the identity map must not hide what was just written
     for obj in list(session.identity_map.values()):
         # read the loaded state, never the attribute: an expired object whose row was
@@ -633,23 +630,66 @@ def _snap(value, numerator, denominator, text_value, raw_value, raw_numerator, r
     }
 
 
-_json_str = json.encoder.encode_basestring  # what JSONEncoder(ensure_ascii=False) uses
+def _created_entries(dv: sa.Table, submission: Submission, now: datetime, dialect) -> sa.Select:
+    """The audit columns of the rows a save has just inserted (those of the submission's
+    organisation and period created at ``now``), character for character as
+    :func:`_label` and ``json.dumps(_snapshot(row), ensure_ascii=False)`` make them for
+    one row: the label ``"<indicator> <province or KH> <key>"`` and the snapshot
+    ``{"value": …, "numerator": …, "denominator": …, "text": …}``, each number as
+    :func:`plain` writes it (no trailing zeros), the raw text of an invalid one instead."""
+    text = sa.String()
+    if dialect.name == "postgresql":
 
+        def quote(expr):  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+            return sa.cast(sa.func.to_json(expr), sa.Text)
+    else:
 
-def _snap_json(snap: dict[str, str]) -> str:
-    """``json.dumps(snap, ensure_ascii=False)`` of a :func:`_snap`, character for
-    character, without the encoder's walk over a dict: a 100,000-value post makes as
-    many."""
+        def quote(expr):
+            return sa.func.json_quote(expr)
+
+    def number(col, raw):
+        # every Amount is stored with 6 places at most: print 6, drop trailing zeros
+        if dialect.name == "postgresql":
+            printed = sa.cast(col, text)
+        else:
+            printed = sa.func.printf("%.6f", col)
+        plain_sql = sa.func.rtrim(sa.func.rtrim(printed, "0"), ".")
+        return sa.case(
+            (col.is_(None), quote(sa.func.coalesce(raw, ""))),
+            else_=sa.literal('"') + plain_sql + sa.literal('"'),
+        )
+
+    label = sa.func.rtrim(
+        sa.cast(dv.c.indicator_id, text)
+        + sa.literal(" ")
+        + sa.func.coalesce(sa.cast(dv.c.province_id, text), "KH")
+        + sa.literal(" ")
+        + dv.c.disagg_key,
+        " ",
+    )
+    snapshot = (
+        sa.literal('{"value": ')
+        + number(dv.c.value, dv.c.raw_value)
+        + sa.literal(', "numerator": ')
+        + number(dv.c.numerator, dv.c.raw_numerator)
+        + sa.literal(', "denominator": ')
+        + number(dv.c.denominator, dv.c.raw_denominator)
+        + sa.literal(', "text": ')
+        + quote(sa.func.coalesce(dv.c.text_value, ""))
+        + sa.literal("}")
+    )
     return (
-        '{"value": '
-        + _json_str(snap["value"])
-        + ', "numerator": '
-        + _json_str(snap["numerator"])
-        + ', "denominator": '
-        + _json_str(snap["denominator"])
-        + ', "text": '
-        + _json_str(snap["text"])
-        + "}"
+        sa.select(
+            sa.cast(dv.c.id, text).label("object_id"),
+            sa.func.substr(label, 1, 255).label("object_label"),
+            snapshot.label("new_value"),
+        )
+        .where(
+            dv.c.organisation_id == submission.organisation_id,
+            dv.c.period_id == submission.period_id,
+            dv.c.created_dt == timestamp_literal(now, dialect),
+        )
+        .order_by(dv.c.id)
     )
 
 
@@ -750,11 +790,6 @@ def _differs(a: Any, b: Any) -> bool:
     except Exception:  # noqa: BLE001, S110
         pass
     return a != b
-
-
-def _key_label(key: RowKey) -> str:
-    """:func:`_label` of a row from its key."""
-    return f"{key[0]} {key[1] or 'KH'} {key[2] or ''}".strip()
 
 
 def _label(row: dict) -> str:

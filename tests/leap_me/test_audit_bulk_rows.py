@@ -4,7 +4,6 @@ create entries), the snapshot text a save writes, and the paused cycle collector
 from __future__ import annotations
 
 import gc
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -125,21 +124,6 @@ def test_bulk_record_rows_refuses_what_is_not_an_entry(app, db):
         )
         == 0
     )
-
-
-@pytest.mark.parametrize(
-    "snap",
-    [
-        {"value": "12", "numerator": "", "denominator": "", "text": ""},
-        {"value": "", "numerator": "1.5", "denominator": "2", "text": ""},
-        {"value": "", "numerator": "", "denominator": "", "text": 'a "quote" \\ and\nnew line\t'},
-        {"value": "១២", "numerator": "", "denominator": "", "text": "ភេទ \x00 \u2028 😀"},
-    ],
-)
-def test_the_snapshot_text_is_json_dumps_character_for_character(snap):
-    from indicators.services.submissions import _snap_json
-
-    assert _snap_json(snap) == json.dumps(snap, ensure_ascii=False)
 
 
 def test_paused_gc_resumes_only_what_it_paused():

@@ -473,6 +473,83 @@ def test_changes_write_the_audit_trail_and_one_event(s, sub, cell, partner):
     )
 
 
+def test_create_entries_hold_each_new_rows_snapshot_and_label(s, sub, cell, partner):
+    """The database writes the create entries of a save (INSERT … SELECT): each must say
+    what the cell's outcome says, character for character, whatever the row holds."""
+    import json
+
+    srp, moi = sub(), sub("MOI", "2026")
+    cells = [
+        cell("AHTJP-01", value="12"),
+        cell("AHTJP-01", disagg="victim_type:sexual_abuse", value="0"),
+        cell("AHTJP-01", disagg="victim_type:labour_trafficking", value="1000000"),
+        cell("AHTJP-01", disagg="victim_type:other", value="1O"),
+        cell("AHTJP-03", value="-2"),
+        cell("AHTJP-04", value='a "quote" \\ and\nline\tតួលេខ'),
+        cell("LEAP-5.1", numerator="2", denominator="3"),
+        cell("AHTJP-02", value=" 7 "),
+        cell("LEAP-3.1", numerator="5", denominator="0"),
+    ]
+    results = [
+        _save(s, srp, cells, partner),
+        _save(
+            s,
+            moi,
+            [
+                cell("LEAP-1.1", prov=None, value="yes"),
+                cell("LEAP-4.1", prov=None, text='Signed "in May"\nព្រះរាជក្រឹត្យ \x01 😀'),
+            ],
+            partner,
+        ),
+    ]
+    checked = 0
+    for result in results:
+        for o in result.cells:
+            assert o.status in ("new", "invalid")
+            ind, prov, key = o.key
+            value_id = s.scalar(
+                sa.select(DataValue.id).where(
+                    DataValue.submission_id == result.submission.id,
+                    DataValue.indicator_id == ind,
+                    DataValue.province_id.is_(None)
+                    if prov is None
+                    else DataValue.province_id == prov,
+                    DataValue.disagg_key == key,
+                )
+            )
+            entry = s.scalar(
+                sa.select(AuditEntry).where(
+                    AuditEntry.object_type == "data_value",
+                    AuditEntry.object_id == str(value_id),
+                )
+            )
+            assert (entry.action, entry.field, entry.old_value) == ("create", None, None)
+            assert entry.new_value == json.dumps(o.new, ensure_ascii=False)
+            assert entry.object_label == f"{ind} {prov or 'KH'} {key}".strip()
+            assert (entry.parent_type, entry.parent_id) == ("submission", str(result.submission.id))
+            assert (entry.user_id, entry.actor) == (None, "system")  # no one signed in here
+            checked += 1
+    assert checked == 11
+    # the 2/3 percentage, the million, the quotes, the Khmer: as plain() and json write them
+    news = {o.key: o.new for r in results for o in r.cells}
+    assert news[(_ind_id(s, "LEAP-5.1"), _prov_id(s, "KH-17"), "")]["value"] == "66.666667"
+    assert (
+        news[(_ind_id(s, "AHTJP-01"), _prov_id(s, "KH-17"), "victim_type:labour_trafficking")][
+            "value"
+        ]
+        == "1000000"
+    )
+    # one entry a new row, none for another submission's rows
+    assert (
+        s.scalar(
+            sa.select(sa.func.count()).where(
+                AuditEntry.object_type == "data_value", AuditEntry.action == "create"
+            )
+        )
+        == 11
+    )
+
+
 def test_audit_label_of_a_part(s, sub, cell, partner):
     srp = sub()
     _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="1")], partner)
