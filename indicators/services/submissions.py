@@ -260,24 +260,27 @@ def save(
     dry_run: bool = False,
     locale: str = "en",
     only_if_clean: bool = False,
+    owed: list[OwedRow] | None = None,
 ) -> SaveResult:
     """Save the typed cells of one submission (see the module docstring).
 
     ``only_if_clean``: write only when no cell has an error or was refused; otherwise
     return as a dry run (``result.dry_run`` is then True). A workbook import checks and
-    writes in this one pass instead of a dry run followed by the write."""
+    writes in this one pass instead of a dry run followed by the write. ``owed``: the
+    organisation's owed rows for the period (:func:`owed_rows`), when the caller has just
+    read them in this transaction; read here otherwise."""
     from flask_babel import force_locale
 
     with force_locale(locale), paused_gc():
         return _save(
             session, submission, cells, user, expected_version, source, dry_run, locale,
-            only_if_clean,
+            only_if_clean, owed,
         )  # fmt: skip
 
 
 def _save(
     session, submission, cells, user, expected_version, source, dry_run, locale,
-    only_if_clean=False,
+    only_if_clean=False, owed_list=None,
 ):  # fmt: skip
     period = submission.period
     refusal = _period_refusal(period)
@@ -293,7 +296,10 @@ def _save(
         raise SaveRefused(
             _("The submission is approved: its values change only after a reviewer re-opens them.")
         )
-    owed = owed_index(owed_rows(session, submission.organisation, period))
+    if owed_list is None:
+        owed_list = owed_rows(session, submission.organisation, period)
+    owed = owed_index(owed_list)
+    del owed_list
     if expected_version is not None and expected_version != submission.version:
         differing = []
         for cell in cells:

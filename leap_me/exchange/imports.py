@@ -473,7 +473,8 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
         if refusal:
             raise ImportRefused(refusal, code="period")
         sub = subs.get_or_create(session, org, period, user)
-    lookup = _owed_lookup(owed_rows(session, org, period))
+    owed = owed_rows(session, org, period)
+    lookup = _owed_lookup(owed)
     cells, about = _read_rows(
         report, rows, lookup, first_row, first_col, height, formulas.get(sheet, set()), progress
     )
@@ -486,11 +487,11 @@ def _run(session, data, user, dry_run, locale, expect_org, expect_period, progre
     try:
         result = subs.save(
             session, sub, cells, user=user, expected_version=None, source="workbook",
-            dry_run=not write, locale=locale, only_if_clean=write,
+            dry_run=not write, locale=locale, only_if_clean=write, owed=owed,
         )  # fmt: skip
     except subs.SaveRefused as exc:
         raise ImportRefused(exc.message, code="locked") from None
-    del cells
+    del cells, owed
     _collect(report, result, sheet, about)
     report.problems.sort(key=lambda p: (p.row, p.cell))
     report.warnings.sort(key=lambda p: (p.row, p.cell))
