@@ -33,7 +33,10 @@ THRESHOLD = 85.0
 #: module to mutate → the tests that cover it (pytest arguments, relative to the root).
 MODULES: dict[str, list[str]] = {
     "indicators/services/values.py": ["tests/indicators/test_values_mutation.py"],
-    "leap_me/audit.py": ["tests/leap_me/test_audit_more.py"],
+    "leap_me/audit.py": [
+        "tests/leap_me/test_audit_more.py",
+        "tests/leap_me/test_audit_bulk_rows.py",
+    ],
     "budget/calc.py": ["tests/budget/test_calc.py", "tests/budget/test_calc_more.py"],
     "indicators/services/validation.py": ["tests/submissions/test_validation_mutation.py"],
     "leap_me/reports/variance.py": ["tests/reports/test_variance_mutation.py"],

@@ -144,3 +144,70 @@ def test_paused_gc_resumes_only_what_it_paused():
         assert not gc.isenabled()  # it was off: it stays off
     finally:
         gc.enable()
+
+
+def test_bulk_record_from_writes_what_bulk_record_writes(app, db):
+    from stakeholders.models import Province
+
+    source = (
+        sa.select(
+            sa.cast(Province.id, sa.String).label("object_id"),
+            Province.code.label("object_label"),
+            (sa.literal('{"code": "') + Province.code + sa.literal('"}')).label("new_value"),
+        )
+        .where(Province.code.in_(["KH-1", "KH-12", "KH-17"]))
+        .order_by(Province.id)
+    )
+    expected = db.session.execute(source).all()
+    assert len(expected) == 3
+    fixed = {"action": "create", "object_type": "province", "parent_type": "it's; DROP"}
+    token = audit.set_actor(42, "o'brien")
+    at = utcnow()
+    try:
+        with audit.reason('a "bulk" save -- 100 %'):
+            before = _last_id(db)
+            n = audit.bulk_record_from(db.session.connection(), source, fixed=fixed, at=at)
+            made = _since(db, before)
+            before = _last_id(db)
+            audit.bulk_record(
+                db.session.connection(),
+                [
+                    {**fixed, "object_id": oid, "object_label": label, "new_value": new}
+                    for oid, label, new in expected
+                ],
+                at=at,
+            )
+            plain = _since(db, before)
+    finally:
+        audit.reset_actor(token)
+    assert n == 3
+    assert [_row(e) for e in made] == [_row(e) for e in plain]
+    first = made[0]
+    assert (first.user_id, first.actor, first.reason) == (42, "o'brien", 'a "bulk" save -- 100 %')
+    assert (first.parent_type, first.parent_id, first.field, first.old_value) == (
+        "it's; DROP",
+        None,
+        None,
+        None,
+    )
+    assert first.new_value == '{"code": "' + first.object_label + '"}'
+    assert first.created_dt.replace(tzinfo=None) == at.replace(tzinfo=None)
+    # as many entries as the select has rows, none when it has none
+    empty = source.where(Province.code == "nowhere")
+    assert audit.bulk_record_from(db.session.connection(), empty, fixed=fixed) == 0
+
+
+def test_bulk_record_from_refuses_what_is_not_an_entry(app, db):
+    conn = db.session.connection()
+    one = sa.select(sa.literal("1").label("object_id"))
+    with pytest.raises(ValueError, match=r"not audit columns: \['nope'\]"):
+        audit.bulk_record_from(
+            conn, sa.select(sa.literal("1").label("nope")), fixed={"action": "create"}
+        )
+    with pytest.raises(ValueError, match=r"not audit columns: \['size'\]"):
+        audit.bulk_record_from(conn, one, fixed={"action": "create", "size": 1})
+    with pytest.raises(ValueError, match=r"need \['object_type'\]"):
+        audit.bulk_record_from(conn, one, fixed={"action": "create"})
+    with pytest.raises(ValueError, match=r"need \['action', 'object_type', 'object_id'\]"):
+        audit.bulk_record_from(conn, sa.select(sa.literal("x").label("field")), fixed={})
+
