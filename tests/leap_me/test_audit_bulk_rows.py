@@ -210,4 +210,3 @@ def test_bulk_record_from_refuses_what_is_not_an_entry(app, db):
         audit.bulk_record_from(conn, one, fixed={"action": "create"})
     with pytest.raises(ValueError, match=r"need \['action', 'object_type', 'object_id'\]"):
         audit.bulk_record_from(conn, sa.select(sa.literal("x").label("field")), fixed={})
-
