@@ -131,6 +131,39 @@ def _build(quick: bool):
     return app, token, body, values, org_id, ids
 
 
+def core_rows(values: list[dict], ids: dict, org_id: int) -> list[dict]:
+    """The data_value rows of a dataValueSet's values, as a bare Core insert takes them."""
+    return [
+        {
+            "indicator_id": ids["ind"][v["dataElement"]],
+            "version_id": ids["ver"][v["dataElement"]],
+            "period_id": ids["period"],
+            "organisation_id": org_id,
+            "province_id": ids["prov"][v["orgUnit"]],
+            "disagg_key": "" if v["categoryOptionCombo"] == "default" else v["categoryOptionCombo"],
+            "value": v["value"],
+            "status": "draft",
+            "comment": "",
+        }
+        for v in values
+    ]
+
+
+def core_insert(app, rows: list[dict]) -> None:
+    """The floor of any write of these rows: one bare SQLAlchemy Core executemany."""
+    import sqlalchemy as sa
+
+    from indicators.models import DataValue
+    from leap_me.extensions import db
+
+    now = sa.func.current_timestamp()
+    with app.app_context():
+        db.session.execute(
+            sa.insert(DataValue.__table__).values(created_dt=now, updated_dt=now), rows
+        )
+        db.session.commit()
+
+
 def run(quick: bool = False) -> list[Result]:
     import sqlalchemy as sa
 
@@ -150,28 +183,10 @@ def run(quick: bool = False) -> list[Result]:
             assert r.status_code == 200, r.get_data(as_text=True)[:500]
             assert r.json["response"]["importCount"]["imported"] == len(values)
 
-    now = sa.func.current_timestamp()
-    rows = [
-        {
-            "indicator_id": ids["ind"][v["dataElement"]],
-            "version_id": ids["ver"][v["dataElement"]],
-            "period_id": ids["period"],
-            "organisation_id": org_id,
-            "province_id": ids["prov"][v["orgUnit"]],
-            "disagg_key": "" if v["categoryOptionCombo"] == "default" else v["categoryOptionCombo"],
-            "value": v["value"],
-            "status": "draft",
-            "comment": "",
-        }
-        for v in values
-    ]
+    rows = core_rows(values, ids, org_id)
 
     def bare_insert():
-        with app.app_context():
-            db.session.execute(
-                sa.insert(DataValue.__table__).values(created_dt=now, updated_dt=now), rows
-            )
-            db.session.commit()
+        core_insert(app, rows)
 
     def empty():
         with app.app_context():
