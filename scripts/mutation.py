@@ -9,7 +9,7 @@ templates/ and seeds/ as the tests expect), writes a pyproject.toml there with a
 reads the score from mutmut's CI/CD statistics. It prints one line per module and exits
 1 when a module scores below THRESHOLD (2 when mutmut itself fails).
 
-    python scripts/mutation.py [module-substring ...]   # MUTATION_JOBS=1 by default
+    python scripts/mutation.py [module-substring ...]   # MUTATION_JOBS: the cores, by default
 
 mutmut keeps its results between runs and re-tests only what changed; ``make clean``
 (or ``rm -rf mutants``) starts afresh. ``mutmut results`` / ``mutmut show NAME`` inside
@@ -140,7 +140,7 @@ def score(stats: dict) -> float:
 
 
 def main(argv: list[str]) -> int:
-    jobs = int(os.environ.get("MUTATION_JOBS", "1"))
+    jobs = int(os.environ.get("MUTATION_JOBS", "0")) or os.cpu_count() or 1
     chosen = {m: t for m, t in MODULES.items() if not argv or any(a in m for a in argv)}
     worst = 0
     lines = []

@@ -858,18 +858,27 @@ def test_the_engine(s):
     mutant that survives then costs one run of it, not one load per check."""
     import inspect
 
-    questions = {
-        "s": s,
-        "q3": variance.load(s, " 2026q3 "),
-        "y27": variance.load(s, "2027Q1"),
-        "kh12": variance.load(s, "2026Q3", filters=Filters(province=" kh-12 ")),
-        "kh17": variance.load(s, "2026Q3", filters=Filters(province="KH-17")),
-        "wvc": variance.load(s, "2026Q3", filters=Filters(organisation=" wvc ")),
+    # each asked when a check first needs it: a mutant that fails an early check costs
+    # only the loads before it
+    ask = {
+        "s": lambda: s,
+        "q3": lambda: variance.load(s, " 2026q3 "),
+        "y27": lambda: variance.load(s, "2027Q1"),
+        "kh12": lambda: variance.load(s, "2026Q3", filters=Filters(province=" kh-12 ")),
+        "kh17": lambda: variance.load(s, "2026Q3", filters=Filters(province="KH-17")),
+        "wvc": lambda: variance.load(s, "2026Q3", filters=Filters(organisation=" wvc ")),
     }
+    questions: dict = {}
+
+    def answer(name):
+        if name not in questions:
+            questions[name] = ask[name]()
+        return questions[name]
+
     ran = 0
     for check in sorted(CHECKS, key=lambda c: c.__code__.co_firstlineno):
         wanted = list(inspect.signature(check).parameters)
-        fixed = {k: questions[k] for k in wanted if k in questions}
+        fixed = {k: answer(k) for k in wanted if k in ask}
         marks = [m for m in getattr(check, "pytestmark", []) if m.name == "parametrize"]
         if not marks:
             check(**fixed)

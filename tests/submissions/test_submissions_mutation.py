@@ -182,6 +182,59 @@ def test_get_or_create_makes_one_draft_with_an_event(s, sub, partner):
     assert S.find(s, "AHTJP-PNP", "2026Q4") is None
 
 
+def test_get_or_create_adopts_only_its_own_earlier_values(s, sub, partner):
+    """Values typed before the workflow (no submission) become the new submission's: those
+    of its organisation and period only, never another's or one that has a submission."""
+    from indicators.models import IndicatorVersion
+
+    ind = _ind_id(s, "AHTJP-01")
+    version = s.scalar(sa.select(IndicatorVersion.id).where(IndicatorVersion.indicator_id == ind))
+    orgs = {c: _one(s, Organisation, code=c) for c in ("AHTJP-SRP", "AHTJP-PNP")}
+    periods = {c: _one(s, ReportingPeriod, code=c) for c in ("2026Q4", "2026Q3")}
+    other = sub("AHTJP-PNP", "2026Q4")  # PNP's own submission, made first
+    rows = [
+        ("AHTJP-SRP", "2026Q4", "KH-17", None),  # adopted
+        ("AHTJP-SRP", "2026Q3", "KH-17", None),  # another period
+        ("AHTJP-PNP", "2026Q4", "KH-12", None),  # another organisation
+        ("AHTJP-SRP", "2026Q4", "KH-17", other.id),  # already someone's (made up)
+    ]
+    PARTS = ["other", "sexual_abuse", "other", "labour_trafficking"]  # noqa: N806
+    dv = DataValue.__table__
+    for i, (org, period, prov, sub_id) in enumerate(rows):
+        s.execute(
+            sa.insert(dv).values(
+                indicator_id=ind,
+                version_id=version,
+                period_id=periods[period].id,
+                organisation_id=orgs[org].id,
+                province_id=_prov_id(s, prov),
+                disagg_key="victim_type:" + PARTS[i],
+                value=i + 1,
+                status="draft",
+                comment="",
+                reopened=False,
+                submission_id=sub_id,
+                created_dt=utcnow(),
+                updated_dt=utcnow(),
+            )
+        )
+    srp = sub()
+    assert srp.id != other.id and (srp.organisation.code, srp.period.code) == (
+        "AHTJP-SRP",
+        "2026Q4",
+    )
+    got = sorted(
+        (r.value, r.submission_id)
+        for r in s.execute(sa.select(dv.c.value, dv.c.submission_id).order_by(dv.c.id))
+    )
+    assert got == [(1, srp.id), (2, None), (3, None), (4, other.id)]
+    # and a submission for another period is another submission
+    q3 = sub("AHTJP-SRP", "2026Q3")
+    assert q3.id not in (srp.id, other.id) and q3.period.code == "2026Q3"
+    assert s.scalar(sa.select(dv.c.submission_id).where(dv.c.value == 2)) == q3.id
+    assert q3.status == "draft"
+
+
 # --- save: new values, each measure ------------------------------------------------------
 
 
@@ -550,6 +603,95 @@ def test_create_entries_hold_each_new_rows_snapshot_and_label(s, sub, cell, part
     )
 
 
+def test_update_and_delete_entries_name_the_row(s, sub, cell, partner):
+    srp, moi = sub(), sub("MOI", "2026")
+    part = cell("AHTJP-01", disagg="victim_type:other", value="1")
+    national = cell("LEAP-1.1", prov=None, value="yes")
+    first = _save(s, srp, [part], partner)
+    _save(s, moi, [national], partner)
+    _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="2")], partner,
+          expected_version=first.version)  # fmt: skip
+    _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="")], partner)
+    _save(s, moi, [cell("LEAP-1.1", prov=None, value="no")], partner)
+    entries = s.execute(
+        sa.select(AuditEntry.action, AuditEntry.field, AuditEntry.object_label)
+        .where(AuditEntry.object_type == "data_value")
+        .order_by(AuditEntry.id)
+    ).all()
+    ind, ahtjp, prov = _ind_id(s, "LEAP-1.1"), _ind_id(s, "AHTJP-01"), _prov_id(s, "KH-17")
+    assert [tuple(e) for e in entries] == [
+        ("create", None, f"{ahtjp} {prov} victim_type:other"),
+        ("create", None, f"{ind} KH"),
+        ("update", "value", f"{ahtjp} {prov} victim_type:other"),
+        ("delete", None, f"{ahtjp} {prov} victim_type:other"),
+        ("update", "value", f"{ind} KH"),
+    ]
+
+
+def test_problems_name_each_row_and_what_stops_it(s, sub, cell, partner):
+    srp = sub()
+    assert S.problems(s, srp) == [
+        {
+            "code": "empty",
+            "message": "Type at least one value before you submit.",
+            "severity": "error",
+        }
+    ]
+    _save(
+        s,
+        srp,
+        [
+            cell("AHTJP-01", value="12"),  # its part below does not add up: a warning
+            cell("AHTJP-01", disagg="victim_type:other", value="1"),
+            cell("AHTJP-03", value="abc"),
+        ],
+        partner,
+    )
+    row = {"province": "KH-17", "disagg": "", "severity": "error"}
+    not_a_number = {
+        **row,
+        "indicator": "AHTJP-03",
+        "code": "not_a_number",
+        "message": "“abc” is not a number. Type digits, e.g. 125 or 12.5.",
+    }
+    assert S.problems(s, srp) == [
+        {
+            **row,
+            "indicator": "AHTJP-01",
+            "code": "explanation_missing",
+            "message": "This value has a warning: explain it before you submit.",
+            "flags": ["explanation_missing", "total_parts"],
+        },
+        not_a_number,
+    ]
+    # explained, the warning no longer stops it; the error still does
+    _save(
+        s,
+        srp,
+        [cell("AHTJP-01", value="12", explanation="other cases not split yet")],
+        partner,
+    )
+    assert S.problems(s, srp) == [not_a_number]
+    # a national row has no province; nothing valid typed is "empty" too
+    moi = sub("MOI", "2026")
+    _save(s, moi, [cell("LEAP-1.1", prov=None, value="maybe")], partner)
+    assert S.problems(s, moi) == [
+        {
+            "indicator": "LEAP-1.1",
+            "province": None,
+            "disagg": "",
+            "code": "type",
+            "message": "Answer yes (1) or no (0).",
+            "severity": "error",
+        },
+        {
+            "code": "empty",
+            "message": "Type at least one value before you submit.",
+            "severity": "error",
+        },
+    ]
+
+
 def test_audit_label_of_a_part(s, sub, cell, partner):
     srp = sub()
     _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="1")], partner)
@@ -731,6 +873,8 @@ def test_approved_values_change_only_when_reopened(s, sub, cell, partner, review
         for d in diff
     ] == [("AHTJP-01", "KH-17", "", snap("12"), snap("13"), True)]
     # approving again: the re-opened value is approved, the event lists the change
+    srp.decided_at, srp.decided_by_id = None, None
+    reapproved_after = utcnow().replace(tzinfo=None)
     S.approve(s, srp, user=reviewer)
     rows = _rows(s, srp)
     assert rows[("AHTJP-01", "KH-17", "")]["status"] == "approved"
@@ -746,6 +890,9 @@ def test_approved_values_change_only_when_reopened(s, sub, cell, partner, review
         reviewer.id,
     )
     assert [c["indicator"] for c in event.detail["changes"]] == ["AHTJP-01"]
+    assert srp.decided_by_id == reviewer.id
+    assert srp.decided_at.replace(tzinfo=None) >= reapproved_after
+    assert _approved_notes(s, srp)[-1] == {"values": 1}
     with pytest.raises(S.TransitionError) as info:
         S.approve(s, srp, user=reviewer)
     assert info.value.message == "The submission is already approved."
@@ -772,6 +919,20 @@ def _statuses(s, submission):
     )
 
 
+def _approved_notes(session, submission) -> list:
+    """The detail of each "approved" notification of the submission, oldest first."""
+    from indicators.models import Notification
+
+    return [
+        n.detail
+        for n in session.scalars(
+            sa.select(Notification)
+            .where(Notification.submission_id == submission.id, Notification.kind == "approved")
+            .order_by(Notification.id)
+        )
+    ]
+
+
 def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
     srp = sub()
     _save(s, srp, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="5")], partner)
@@ -789,8 +950,12 @@ def test_submit_return_approve_reopen(s, sub, cell, partner, reviewer):
     )
     assert _statuses(s, srp) == ["draft", "draft"]
     S.submit(s, srp, user=partner)
+    srp.decided_at = None
+    approved_after = utcnow().replace(tzinfo=None)
     S.approve(s, srp, user=reviewer)
     assert (srp.status, srp.return_reason, srp.decided_by_id) == ("approved", None, reviewer.id)
+    assert srp.decided_at.replace(tzinfo=None) >= approved_after
+    assert _approved_notes(s, srp) == [{}]  # the partner's reporter hears it once
     assert _statuses(s, srp) == ["approved", "approved"]
     approved = s.scalars(sa.select(DataValue).where(DataValue.submission_id == srp.id)).all()
     assert sorted(v.approved_value["value"] for v in approved) == ["12", "5"]
