@@ -363,7 +363,11 @@ def bulk_record_from(
         *[sa.literal(values[c], type_=AuditEntry.__table__.c[c].type).label(c) for c in constant],
     )
     target = [*columns, "created_dt", *constant]
-    result = connection.execute(sa.insert(AuditEntry.__table__).from_select(target, source))
+    result = connection.execute(
+        sa.insert(AuditEntry.__table__).from_select(target, source),
+        # an INSERT's rowcount is kept only when asked for (psycopg gives -1 otherwise)
+        execution_options={"preserve_rowcount": True},
+    )
     return result.rowcount
 
 

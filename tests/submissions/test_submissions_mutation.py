@@ -692,6 +692,130 @@ def test_problems_name_each_row_and_what_stops_it(s, sub, cell, partner):
     ]
 
 
+def test_findings_of_new_values_name_their_rows(s, sub, cell, partner):
+    """A warning on a value written in this very save is a finding about that row: the
+    save finds the new rows' ids (its own inserts), and only those."""
+    from indicators.models import Finding
+
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-03", value="4")], partner)  # an earlier row, no warning
+    result = _save(
+        s,
+        srp,
+        [
+            cell("AHTJP-01", value="12"),  # its one part given does not add up: a warning
+            cell("AHTJP-01", disagg="victim_type:other", value="1"),
+        ],
+        partner,
+    )
+    assert [w.code for w in result.cells[0].warnings] == ["total_parts"]
+    ids = {
+        (r.indicator_id, r.disagg_key): r.id
+        for r in s.execute(
+            sa.select(DataValue.id, DataValue.indicator_id, DataValue.disagg_key).where(
+                DataValue.submission_id == srp.id
+            )
+        )
+    }
+    findings = s.execute(
+        sa.select(Finding.kind, Finding.value_id, Finding.disagg_key, Finding.submission_id).where(
+            Finding.submission_id == srp.id, Finding.active
+        )
+    ).all()
+    total = ids[(_ind_id(s, "AHTJP-01"), "")]
+    assert sorted(tuple(f) for f in findings) == [
+        ("explanation_missing", total, "", srp.id),
+        ("total_parts", total, "", srp.id),
+    ]
+
+
+def test_the_outcomes_by_key_and_the_identity_map(s, sub, cell, partner):
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="5")], partner)
+    loaded = s.scalars(sa.select(DataValue).where(DataValue.submission_id == srp.id)).all()
+    assert sorted(v.value for v in loaded) == [5, 12]  # held by the session now
+    cells = [
+        cell("AHTJP-01", value="13"),  # changed
+        cell("AHTJP-03", value=""),  # cleared
+        cell("AHTJP-04", value="2"),  # new
+        cell("AHTJP-02", value=""),  # empty, nothing stored
+        cell("AHTJP-01", prov="KH-12", value="1"),  # not owed
+        cell("LEAP-5.1", numerator="9", denominator="8"),  # invalid
+    ]
+    result = _save(s, srp, cells, partner)
+    assert [result.by_key[c.key].status for c in cells] == [
+        "changed",
+        "changed",
+        "new",
+        "unchanged",
+        "refused",
+        "invalid",
+    ]
+    assert all(result.by_key[c.key].key == c.key for c in cells)
+    assert [o.key for o in result.cells] == [c.key for c in cells]
+    # what the session held is read again, not shown stale
+    still = s.scalar(sa.select(DataValue).where(DataValue.id == min(v.id for v in loaded)))
+    assert still.value == 13 and still in loaded
+    unchanged_again = _save(s, srp, [cell("AHTJP-01", value="13")], partner)
+    assert unchanged_again.by_key[cell("AHTJP-01").key].status == "unchanged"
+    assert unchanged_again.by_key[cell("AHTJP-01").key].key == cell("AHTJP-01").key
+
+
+def test_only_if_clean_writes_all_or_nothing(s, sub, cell, partner):
+    srp = sub()
+    version = srp.version
+    bad = _save(
+        s,
+        srp,
+        [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="abc")],
+        partner,
+        only_if_clean=True,
+    )
+    assert bad.dry_run is True and bad.version == version == srp.version
+    assert [o.status for o in bad.cells] == ["new", "invalid"]
+    assert _rows(s, srp) == {}
+    refused = _save(
+        s,
+        srp,
+        [cell("AHTJP-01", value="12"), cell("AHTJP-01", prov="KH-12", value="1")],
+        partner,
+        only_if_clean=True,
+    )
+    assert refused.dry_run is True and _rows(s, srp) == {}
+    good = _save(s, srp, [cell("AHTJP-01", value="12")], partner, only_if_clean=True)
+    assert good.dry_run is False and good.version == srp.version != version
+    assert _rows(s, srp)[("AHTJP-01", "KH-17", "")]["value"] == 12
+    # a dry run asked for stays one, clean or not
+    dry = _save(s, srp, [cell("AHTJP-03", value="3")], partner, only_if_clean=True, dry_run=True)
+    assert dry.dry_run is True and ("AHTJP-03", "KH-17", "") not in _rows(s, srp)
+
+
+def test_a_cell_checked_before_is_not_checked_again(s, sub, cell, partner):
+    from indicators.services import validation
+
+    srp = sub()
+    typed = cell("AHTJP-01", value="12")
+    fields, errors = validation.cell_checker("number")("12", None, None, None, "en")
+    # the caller's check is used as it is (here: said to be 7)
+    pre = cell("AHTJP-01", value="12")
+    pre.checked = ("number", {**fields, "value": D(7)}, list(errors))
+    result = _save(s, srp, [pre], partner)
+    assert result.cells[0].new == snap("7")
+    assert _rows(s, srp)[("AHTJP-01", "KH-17", "")]["value"] == 7
+    # with errors, they are the cell's errors
+    failed = cell("AHTJP-03", value="x")
+    msg = validation.Message("not_a_number", "checked before", "value")
+    failed.checked = ("number", None, [msg])
+    out = _save(s, srp, [failed], partner)
+    assert [(e.code, e.text) for e in out.cells[0].errors] == [("not_a_number", "checked before")]
+    assert _rows(s, srp)[("AHTJP-03", "KH-17", "")]["error"] == "checked before"
+    # checked as another measure: checked again here
+    stale = cell("AHTJP-04", value="9")
+    stale.checked = ("percentage", {**fields, "value": D(1)}, [])
+    assert _save(s, srp, [stale], partner).cells[0].new == snap("9")
+    assert typed.checked is None
+
+
 def test_audit_label_of_a_part(s, sub, cell, partner):
     srp = sub()
     _save(s, srp, [cell("AHTJP-01", disagg="victim_type:other", value="1")], partner)
