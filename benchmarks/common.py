@@ -113,8 +113,10 @@ def _child(conn, fn, args):  # pragma: no cover - runs in the child process
 def in_subprocess(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     """Run ``fn(*args)`` in a forked process; return its result and its peak RSS in MB.
 
-    The peak is the child's own high-water mark, so what the parent already holds does not
-    count. ``fn`` and its result must be picklable only for the result (fork start).
+    The peak is the child's high-water mark, which includes the pages it inherits from
+    the parent: ``benchmarks/run.py`` runs each module in a fresh process of its own, so
+    a module measures its peaks before it holds much. ``fn`` and its result must be
+    picklable only for the result (fork start).
     """
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)

@@ -34,6 +34,36 @@ def modules(only: list[str]) -> list[str]:
     return [n for n in names if not only or any(o in n for o in only)]
 
 
+def _child(conn, name: str, quick: bool) -> None:  # pragma: no cover - a child process
+    try:
+        conn.send((True, importlib.import_module(name).run(quick=quick)))
+    except BaseException:  # noqa: BLE001 - reported by the parent, never a hang
+        conn.send((False, traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _run_alone(name: str, quick: bool) -> list:
+    """One benchmark module in a fresh process of its own (spawned, not forked): what an
+    earlier module built or left in memory can neither slow it nor count in its peaks
+    (a forked child's peak RSS includes the pages it inherits)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, name, quick))
+    proc.start()
+    child.close()
+    try:
+        ok, value = parent.recv()
+    except EOFError:
+        ok, value = False, f"the process of {name} ended without a result"
+    proc.join()
+    if not ok:
+        raise RuntimeError(value)
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
@@ -47,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"… {name}", file=sys.stderr, flush=True)
         try:
-            module = importlib.import_module(name)
-            got = module.run(quick=args.quick)
+            got = _run_alone(name, args.quick)
         except Exception:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(name)
