@@ -156,8 +156,8 @@ def forecast(
     """
     if len(points) < 3 or _nan(end_target) or direction == "keep":
         return None
-    xs = np.array([p[0] for p in points], dtype=float)
-    ys = np.array([p[1] for p in points], dtype=float)
+    xs = np.array([p[0] for p in points], dtype=float)  # pragma: no mutate
+    ys = np.array([p[1] for p in points], dtype=float)  # pragma: no mutate
     slope, intercept = np.polyfit(xs, ys, 1)
     up = direction != "down"
     out: dict[str, Any] = {
@@ -284,7 +284,7 @@ class Data:
             [frame["v_mean"], frame["v_max"], frame["v_min"]],
             default=frame["v_sum"],
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate
             fraction = frame["num"] / frame["den"].where(frame["den"] != 0)
         frame["actual"] = np.select(
             [measure == "percentage", measure == "ratio", measure == "yesno"],
@@ -356,7 +356,7 @@ class Data:
             [out["a_last"], out["a_mean"], out["a_max"]],
             default=out["a_sum"],
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate
             summed = out["num_sum"] / out["den_sum"].where(out["den_sum"] != 0)
         fraction = np.where(latest, out["a_last"], np.where(rule == "max", out["a_max"], np.nan))
         is_fraction = measure.isin(["percentage", "ratio"])
@@ -365,7 +365,7 @@ class Data:
         out["actual"] = np.where(is_fraction, fraction, number).astype(float)
         out["numerator"] = np.where(latest, out["num_last"], out["num_sum"])
         out["denominator"] = np.where(latest, out["den_last"], out["den_sum"])
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate
             out["yes_share"] = np.where(
                 latest, out["yes_last"] / out["n_last"], out["yes_sum"] / out["n_sum"]
             )

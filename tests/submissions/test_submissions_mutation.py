@@ -1439,3 +1439,149 @@ def test_evidence(s, sub, partner, tmp_path):
     S.evidence_path(exact, tmp_path).unlink()
     S.delete_evidence(s, exact, user=partner, instance_path=tmp_path)
     assert s.get(Evidence, exact.id) is None
+
+
+# --- save: what an update writes, and what a save that changes nothing leaves -------------
+
+
+def _stored(session, submission, code, prov="KH-17"):
+    session.expire_all()
+    return session.scalar(
+        sa.select(DataValue).where(
+            DataValue.submission_id == submission.id,
+            DataValue.indicator_id == _ind_id(session, code),
+            DataValue.province_id == _prov_id(session, prov),
+        )
+    )
+
+
+def test_a_corrected_fraction_keeps_nothing_of_what_was_wrong(s, sub, cell, partner):
+    srp = sub()
+    _save(s, srp, [cell("LEAP-5.1", numerator="9", denominator="8x")], partner)
+    wrong = _stored(s, srp, "LEAP-5.1")
+    assert (wrong.raw_numerator, wrong.raw_denominator, wrong.value) == ("9", "8x", None)
+    assert wrong.error
+    before = wrong.updated_dt
+    result = _save(s, srp, [cell("LEAP-5.1", numerator="3", denominator="8")], partner)
+    assert _outcomes(result) == [("changed", snap("", "9", "8x"), snap("37.5", "3", "8"), [], [])]
+    assert _rows(s, srp)[("LEAP-5.1", "KH-17", "")] == row(
+        value=D("37.5"), numerator=D(3), denominator=D(8), submission_id=srp.id
+    )
+    assert _stored(s, srp, "LEAP-5.1").updated_dt > before
+
+
+def test_a_save_that_changes_nothing_writes_nothing(s, sub, cell, partner):
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", value="12", comment="c")], partner)
+    stored = _stored(s, srp, "AHTJP-01")
+    first = (stored.updated_dt, srp.version)
+    entries = s.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    again = _save(s, srp, [cell("AHTJP-01", value="12.0", comment="c")], partner)
+    assert _outcomes(again) == [("unchanged", snap("12"), snap("12"), [], [])]
+    assert (_stored(s, srp, "AHTJP-01").updated_dt, srp.version) == first
+    assert s.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == entries
+
+
+def test_one_save_has_one_time_in_the_audit_trail(s, sub, cell, partner):
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="4")], partner)
+    mark = s.scalar(sa.select(sa.func.max(AuditEntry.id)))
+    _save(
+        s,
+        srp,
+        [cell("AHTJP-01", value="13"), cell("AHTJP-03", value=""), cell("AHTJP-04", value="2")],
+        partner,
+    )
+    entries = s.scalars(
+        sa.select(AuditEntry).where(AuditEntry.id > mark, AuditEntry.object_type == "data_value")
+    ).all()
+    assert sorted(e.action for e in entries) == ["create", "delete", "update"]
+    # the update, the delete and the create are one save: one time for all three
+    assert len({e.created_dt for e in entries}) == 1
+
+
+def test_new_rows_cut_comments_and_explanations_and_empty_explanations_clear(
+    s, sub, cell, partner
+):
+    srp = sub()
+    _save(
+        s, srp, [cell("AHTJP-01", value="5", comment="c" * 4100, explanation="e" * 4100)], partner
+    )
+    got = _rows(s, srp)[("AHTJP-01", "KH-17", "")]
+    assert (got["comment"], got["explanation"]) == ("c" * 4000, "e" * 4000)
+    # "" (not None) on a stored row clears the explanation
+    _save(s, srp, [cell("AHTJP-01", value="5", explanation="")], partner)
+    assert _rows(s, srp)[("AHTJP-01", "KH-17", "")]["explanation"] is None
+
+
+def test_a_save_that_loses_the_race_at_the_flush_is_a_conflict(s, sub, cell, partner):
+    """Another worker saved between this save's version check and its flush: the optimistic
+    lock's UPDATE finds no row, and the user hears of a conflict, not of an error."""
+    from indicators.models import Submission
+
+    srp = sub()
+    first = _save(s, srp, [cell("AHTJP-01", value="12")], partner)
+    table = Submission.__table__
+    s.execute(
+        sa.update(table).where(table.c.id == srp.id).values(version=table.c.version + 1)
+    )  # behind the session's back, as another process would
+    with pytest.raises(S.ConflictError) as info:
+        _save(s, srp, [cell("AHTJP-01", value="13")], partner, expected_version=first.version)
+    err = info.value
+    assert (err.mine, err.cells) == (first.version, [])
+    assert err.theirs == srp.version
+    assert isinstance(err.theirs, int) and err.message.startswith("Someone else saved")
+
+
+def _notes(session, submission, kind) -> list:
+    from indicators.models import Notification
+
+    return [
+        n.detail
+        for n in session.scalars(
+            sa.select(Notification)
+            .where(Notification.submission_id == submission.id, Notification.kind == kind)
+            .order_by(Notification.id)
+        )
+    ]
+
+
+def test_decisions_keep_their_reason_time_and_notification(s, sub, cell, partner, reviewer):
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", value="12")], partner)
+    S.submit(s, srp, user=partner)
+    before = utcnow().replace(tzinfo=None)
+    # a reason is cut at 4000 characters
+    S.return_submission(s, srp, user=reviewer, reason="r" * 4100)
+    assert srp.return_reason == "r" * 4000
+    assert srp.decided_at is not None and srp.decided_at.replace(tzinfo=None) >= before
+    assert srp.decided_by_id == reviewer.id
+    S.submit(s, srp, user=partner)
+    S.approve(s, srp, user=reviewer)
+    S.reopen(s, srp, user=reviewer, reason="  Whole quarter  ")
+    # the partner hears of the return, then of the re-opening with its reason
+    assert _notes(s, srp, "returned") == [
+        {"reason": "r" * 4000},
+        {"reason": "Whole quarter", "reopened": True},
+    ]
+
+
+def test_a_refused_transition_says_why_as_its_text(s, sub, partner):
+    srp = sub()
+    with pytest.raises(S.TransitionError) as info:
+        S.return_submission(s, srp, user=partner, reason="")
+    assert str(info.value) == info.value.message and info.value.message
+
+
+def test_submit_after_a_save_that_deleted_a_value_the_session_holds(s, sub, cell, partner):
+    """"Save and submit" in one request: the save deletes a cleared value that the
+    request had loaded (the grid), and the submit must not try to reload it."""
+    srp = sub()
+    _save(s, srp, [cell("AHTJP-01", value="12"), cell("AHTJP-03", value="5")], partner)
+    held = s.scalars(sa.select(DataValue).where(DataValue.submission_id == srp.id)).all()
+    kept = next(v for v in held if v.indicator_id == _ind_id(s, "AHTJP-01"))
+    assert len(held) == 2
+    _save(s, srp, [cell("AHTJP-03", value="")], partner)
+    S.submit(s, srp, user=partner)
+    assert srp.status == "submitted" and _statuses(s, srp) == ["submitted"]
+    assert (kept.value, kept.status) == (12, "submitted")  # read again, not stale
