@@ -68,37 +68,8 @@ def _build_session() -> None:
         if session.testsfailed:  # a collection error: leave mutmut to its own way
             return
     _items.update((item.nodeid, item) for item in session.items)
-    _BREADTH.update(_breadth())
     _session = session
     del pytest
-
-
-def _breadth() -> dict[str, int]:
-    """How many functions each test ran in mutmut's stats run."""
-    from mutmut.state import state
-
-    counts: dict[str, int] = {}
-    for tests in state().tests_by_mangled_function_name.values():
-        for test in tests:
-            counts[test] = counts.get(test, 0) + 1
-    return counts
-
-
-def _order(tests: list[str]) -> list[str]:
-    """The broadest tests first (those that ran the most functions), then the fastest.
-
-    mutmut's own order is fastest first; a mutant is usually killed by a test that uses
-    much of the module, rarely by a narrow fast one. On 30 killed mutants of the
-    submission service's ``_save`` (every test run against each), the tests before and
-    including the first failing one took 0.65 s fastest first, 0.55 s in a random
-    order, and 0.45 s broadest first. A survivor runs every test whatever the order."""
-    from mutmut.state import state
-
-    duration = state().duration_by_test
-    return sorted(tests, key=lambda t: (-_BREADTH.get(t, 0), duration.get(t, 0.0), t))
-
-
-_BREADTH: dict[str, int] = {}
 
 
 def _run_in_session(tests: list[str]) -> int | None:
@@ -106,7 +77,7 @@ def _run_in_session(tests: list[str]) -> int | None:
     None when the session cannot run them (mutmut's own call takes over)."""
     if _session is None or not tests or any(t not in _items for t in tests):
         return None
-    items = [_items[t] for t in _order(tests)]
+    items = [_items[t] for t in tests]  # mutmut's order: fastest first
     hook = _session.config.hook
     with change_cwd("mutants"):
         for i, item in enumerate(items):
