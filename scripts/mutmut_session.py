@@ -8,10 +8,11 @@ files again before the first test runs: about 0.15 s, with 7,000 mutants about n
 minutes of the whole run on two cores, often more than the tests themselves. Here the
 parent builds that session once, just before mutmut starts forking (after its own stats
 and clean runs), and every child runs its tests through the session's own
-``pytest_runtest_protocol`` hook, item by item, in the order mutmut chose, stopping at the
-first failure as ``-x`` does. The hooks are pytest's: fixtures, setup and teardown,
-warnings, skips and xfails behave as in ``pytest.main``, and a failed setup counts as a
-failure.
+``pytest_runtest_protocol`` hook, item by item, stopping at the first failure as ``-x``
+does: first the tests that killed the most of the same function's mutants so far in the
+run, then the rest in mutmut's order (fastest first). The hooks are pytest's: fixtures,
+setup and teardown, warnings, skips and xfails behave as in ``pytest.main``, and a failed
+setup counts as a failure.
 
 Anything unexpected (a test id the session did not collect, an error in this module)
 falls back to mutmut's own ``pytest.main`` call, so a mutant is never counted as killed
@@ -68,22 +69,75 @@ def _build_session() -> None:
         if session.testsfailed:  # a collection error: leave mutmut to its own way
             return
     _items.update((item.nodeid, item) for item in session.items)
+    kills = os.path.abspath(os.path.join("mutants", "mutmut-kills.tsv"))
+    if os.path.exists(kills):
+        os.unlink(kills)  # this run's kills only
+    _KILLS[:] = [kills]
     _session = session
     del pytest
 
 
-def _run_in_session(tests: list[str]) -> int | None:
+#: Which test killed which function's mutants in this run, one "function<TAB>test" line
+#: per kill, appended by the children (mutants/mutmut-kills.tsv).
+_KILLS: list[str] = []
+
+
+def _kills(function: str) -> dict[str, int]:
+    """How many of ``function``'s mutants each test has killed so far in this run."""
+    counts: dict[str, int] = {}
+    try:
+        with open(_KILLS[0], encoding="utf-8") as f:
+            for line in f:
+                name, _, test = line.rstrip("\n").partition("\t")
+                if name == function:
+                    counts[test] = counts.get(test, 0) + 1
+    except (OSError, IndexError):
+        pass
+    return counts
+
+
+def _order(tests: list[str], function: str) -> list[str]:
+    """The tests that killed the most of this function's mutants so far first, then
+    mutmut's own order (fastest first).
+
+    Most mutants are killed by one of a few broad tests, which are seldom the fastest: on
+    30 killed mutants of the submission service's ``_save`` (every test run against
+    each), the tests before and including the first failing one took 0.65 s fastest
+    first and 0.55 s in a random order. mutmut tests a function's mutants one after
+    another, so what killed the last ones is the best guess for the next. A survivor
+    runs every test whatever the order, and the order changes no outcome."""
+    kills = _kills(function)
+    if not kills:
+        return tests
+    rank = {t: i for i, t in enumerate(tests)}
+    return sorted(tests, key=lambda t: (-kills.get(t, 0), rank[t]))
+
+
+def _record_kill(function: str, test: str) -> None:
+    if not _KILLS:
+        return
+    line = f"{function}\t{test}\n".encode()
+    fd = os.open(_KILLS[0], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)  # one short append: whole lines, whoever writes at once
+    finally:
+        os.close(fd)
+
+
+def _run_in_session(tests: list[str], mutant_name: str = "") -> int | None:
     """Run ``tests`` in the prepared session: 1 at the first failure, 0 when all pass,
     None when the session cannot run them (mutmut's own call takes over)."""
     if _session is None or not tests or any(t not in _items for t in tests):
         return None
-    items = [_items[t] for t in tests]  # mutmut's order: fastest first
+    function = mutant_name.rsplit("__mutmut_", 1)[0]
+    items = [_items[t] for t in _order(tests, function)]
     hook = _session.config.hook
     with change_cwd("mutants"):
         for i, item in enumerate(items):
             following = items[i + 1] if i + 1 < len(items) else None
             hook.pytest_runtest_protocol(item=item, nextitem=following)
             if _session.testsfailed or _session.shouldfail or _session.shouldstop:
+                _record_kill(function, item.nodeid)
                 return 1
     return 0
 
@@ -95,7 +149,7 @@ _original_startup = isolation.ForkRunner.startup
 def run_tests(self, *, mutant_name, tests):
     if mutant_name is not None and _session is not None:
         try:
-            code = _run_in_session(list(tests))
+            code = _run_in_session(list(tests), mutant_name)
         except Exception:  # noqa: BLE001 - never let the shortcut decide a mutant's fate
             code = None
         if code is not None:

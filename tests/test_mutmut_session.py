@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "scripts" / "mutmut_session.py"
 
-SOURCE = '''
+SOURCE = """
 def add(a, b):
     return a + b
 
@@ -39,9 +39,9 @@ def label(n):
 
 def base():
     return 10
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import pytest
 
 from pkg import m
@@ -65,16 +65,16 @@ def test_is_adult():
 
 def test_label():
     assert m.label(2) == "many"  # "one" is never checked
-'''
+"""
 
-CONFTEST = '''
+CONFTEST = """
 import os
 
 
 def pytest_configure(config):
     with open(os.environ["CONFIGURES"], "a") as f:
         f.write("x")
-'''
+"""
 
 
 def _project(tmp: Path) -> Path:
@@ -100,8 +100,9 @@ def _project(tmp: Path) -> Path:
     return tmp
 
 
-def _mutate(tmp: Path, *, plain: bool) -> tuple[dict[str, int], int]:
-    """Every mutant's exit code, and how many times pytest was configured."""
+def _mutate(tmp: Path, *, plain: bool) -> tuple[dict[str, int], int, str]:
+    """Every mutant's exit code, how many times pytest was configured, and the kills
+    the session recorded (function, test)."""
     work = _project(tmp)
     counter = tmp / "configures"
     env = {
@@ -121,7 +122,9 @@ def _mutate(tmp: Path, *, plain: bool) -> tuple[dict[str, int], int]:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     meta = json.loads((work / "mutants" / "pkg" / "m.py.meta").read_text())
-    return meta["exit_code_by_key"], len(counter.read_text())
+    kills = work / "mutants" / "mutmut-kills.tsv"
+    kills_text = kills.read_text() if kills.exists() else ""
+    return meta["exit_code_by_key"], len(counter.read_text()), kills_text
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +140,7 @@ def _outcome(code: int) -> str:
 
 
 def test_each_mutant_is_decided_as_pytest_main_decides_it(both):
-    (plain, _), (session, _) = both
+    (plain, _, _), (session, _, _) = both
     assert plain.keys() == session.keys() and len(plain) >= 8
     assert {k: _outcome(v) for k, v in session.items()} == {
         k: _outcome(v) for k, v in plain.items()
@@ -152,8 +155,24 @@ def test_each_mutant_is_decided_as_pytest_main_decides_it(both):
 
 
 def test_the_session_starts_pytest_once_not_once_per_mutant(both):
-    (plain, plain_configures), (session, session_configures) = both
+    (plain, plain_configures, _), (session, session_configures, _) = both
     # mutmut's own runs (stats, clean tests, forced failure) configure pytest either way;
     # each mutant adds one more only without the shared session
     assert plain_configures >= len(plain)
     assert session_configures < 6 < len(session)
+
+
+def test_the_session_puts_the_tests_that_killed_a_function_first(both):
+    """Each kill is recorded with its test, and the next mutant of the same function runs
+    that test first: every kill of ``add`` and ``base`` is by ``test_add`` (the only test
+    that calls them), and no mutant is counted twice."""
+    (_, _, plain_kills), (session, _, kills) = both
+    assert plain_kills == ""  # plain mutmut records nothing
+    lines = [line.split("\t") for line in kills.splitlines()]
+    killed = [k for k, v in session.items() if _outcome(v) == "killed"]
+    assert len(lines) == len(killed)
+    assert {f for f, _ in lines} <= {k.rsplit("__mutmut_", 1)[0] for k in killed}
+    by_function = {f: {t for g, t in lines if g == f} for f, _ in lines}
+    assert by_function["pkg.m.x_add"] == {"tests/test_m.py::test_add"}
+    assert by_function["pkg.m.x_base"] == {"tests/test_m.py::test_add"}
+    assert by_function["pkg.m.x_label"] == {"tests/test_m.py::test_label"}

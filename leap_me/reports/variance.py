@@ -259,20 +259,21 @@ class Data:
                 ]
             )
         else:
-            frame = (
-                v.groupby(keys, sort=False, dropna=False)
-                .agg(
-                    v_sum=("value", "sum"),
-                    v_mean=("value", "mean"),
-                    v_max=("value", "max"),
-                    v_min=("value", "min"),
-                    num=("numerator", "sum"),
-                    den=("denominator", "sum"),
-                    n=("value", "count"),
-                    reports=("organisation_id", "nunique"),
-                )
-                .reset_index()
-            )
+            g = v.groupby(keys, sort=False, dropna=False)
+            sums = g[["value", "numerator", "denominator"]].sum()
+            value = g["value"]
+            frame = pd.DataFrame(
+                {
+                    "v_sum": sums["value"],
+                    "v_mean": value.mean(),
+                    "v_max": value.max(),
+                    "v_min": value.min(),
+                    "num": sums["numerator"],
+                    "den": sums["denominator"],
+                    "n": value.count(),
+                    "reports": g["organisation_id"].nunique(),
+                }
+            ).reset_index()
         meta = self.indicators[["indicator_id", "measure", "agg_space", "agg_time"]]
         frame = frame.merge(meta, on="indicator_id", how="inner")
         frame = frame.merge(
@@ -329,25 +330,33 @@ class Data:
             return pd.DataFrame(columns=columns)
         frame = frame.sort_values(["end", "period_id"])
         g = frame.groupby(keys, sort=False, dropna=False)
-        out = g.agg(
-            a_sum=("actual", "sum"),
-            a_last=("actual", "last"),
-            a_mean=("actual", "mean"),
-            a_max=("actual", "max"),
-            num_sum=("num", "sum"),
-            den_sum=("den", "sum"),
-            num_last=("num", "last"),
-            den_last=("den", "last"),
-            yes_sum=("v_sum", "sum"),
-            n_sum=("n", "sum"),
-            yes_last=("v_sum", "last"),
-            n_last=("n", "last"),
-            periods_with_data=("actual", "count"),
-            last_period=("period_code", "last"),
-            dedup=("dedup", "sum"),
-            reports=("reports", "max"),
-            measure=("measure", "first"),
-            agg_time=("agg_time", "first"),
+        # one pass per reduction over several columns (a named aggregation makes one
+        # per output column, a third of a variance question's time)
+        sums = g[["actual", "num", "den", "v_sum", "n", "dedup"]].sum()
+        lasts = g[["actual", "num", "den", "v_sum", "n", "period_code"]].last()
+        firsts = g[["measure", "agg_time"]].first()
+        actual = g["actual"]
+        out = pd.DataFrame(
+            {
+                "a_sum": sums["actual"],
+                "a_last": lasts["actual"],
+                "a_mean": actual.mean(),
+                "a_max": actual.max(),
+                "num_sum": sums["num"],
+                "den_sum": sums["den"],
+                "num_last": lasts["num"],
+                "den_last": lasts["den"],
+                "yes_sum": sums["v_sum"],
+                "n_sum": sums["n"],
+                "yes_last": lasts["v_sum"],
+                "n_last": lasts["n"],
+                "periods_with_data": actual.count(),
+                "last_period": lasts["period_code"],
+                "dedup": sums["dedup"],
+                "reports": g["reports"].max(),
+                "measure": firsts["measure"],
+                "agg_time": firsts["agg_time"],
+            }
         ).reset_index()
         rule, measure = out["agg_time"], out["measure"]
         latest = rule == "latest"
@@ -399,15 +408,20 @@ class Data:
             provincial = t[t["province_id"].notna()]
             if not provincial.empty:
                 grouped = provincial.groupby(["indicator_id", "period_code"], sort=False)
-                comb = grouped.agg(
-                    t_sum=("target", "sum"),
-                    t_mean=("target", "mean"),
-                    t_max=("target", "max"),
-                    t_min=("target", "min"),
-                    end=("end", "first"),
-                    agg_space=("agg_space", "first"),
-                    agg_time=("agg_time", "first"),
-                    measure=("measure", "first"),
+                target = grouped["target"]
+                comb = pd.concat(
+                    [
+                        pd.DataFrame(
+                            {
+                                "t_sum": target.sum(),
+                                "t_mean": target.mean(),
+                                "t_max": target.max(),
+                                "t_min": target.min(),
+                            }
+                        ),
+                        grouped[["end", "agg_space", "agg_time", "measure"]].first(),
+                    ],
+                    axis=1,
                 ).reset_index()
                 rule = comb["agg_space"]
                 comb["target"] = np.select(
@@ -428,13 +442,20 @@ class Data:
             return empty
         per_period = per_period.sort_values(["end", "period_code"])
         g = per_period.groupby(keys, sort=False, dropna=False)
-        out = g.agg(
-            t_sum=("target", "sum"),
-            t_last=("target", "last"),
-            t_mean=("target", "mean"),
-            t_max=("target", "max"),
-            agg_time=("agg_time", "first"),
-            measure=("measure", "first"),
+        target = g["target"]
+        out = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "t_sum": target.sum(),
+                        "t_last": target.last(),
+                        "t_mean": target.mean(),
+                        "t_max": target.max(),
+                    }
+                ),
+                g[["agg_time", "measure"]].first(),
+            ],
+            axis=1,
         ).reset_index()
         rule = out["agg_time"]
         number = np.select(
