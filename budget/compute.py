@@ -15,12 +15,14 @@ from budget import calc
 from budget.calc import KHR, USD, ZERO
 from budget.models import BudgetLine, ExchangeRate, FundingSource, PlannedAmount, Schedule, Spending
 from logframe import services as logframe
+from logframe.models import Result
 from stakeholders.models import Organisation
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, not when the app starts
     import pandas as pd
 
 MOI = "MOI"
+_LINKED = ("output", "activity")  # the levels a budget line may be linked to
 
 
 def rates(session: so.Session) -> dict[int, Decimal]:
@@ -43,9 +45,16 @@ def sources(session: so.Session) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: not s["is_moi"])
 
 
-def plan_years(session: so.Session, fallback: list[int] | None = None) -> list[int]:
-    """The span of the current logframe plan; without a plan, the years the budget uses."""
-    version = logframe.current_version(session)
+_CURRENT: Any = object()  # "look the current plan version up"
+
+
+def plan_years(
+    session: so.Session, fallback: list[int] | None = None, version: Any = _CURRENT
+) -> list[int]:
+    """The span of the current logframe plan; without a plan, the years the budget uses.
+    ``version``: the current plan version when the caller has already read it."""
+    if version is _CURRENT:
+        version = logframe.current_version(session)
     if version is not None:
         return version.plan.years
     return sorted(set(fallback or []))
@@ -88,17 +97,28 @@ def _converted(
     return out
 
 
-def _output_of(session: so.Session, keys: set[str]) -> dict[str, dict[str, str]]:
-    """For each result key: the output it belongs to (itself, or an activity's parent)."""
-    if not keys:
+def _output_of(session: so.Session, keys: set[str], version: Any) -> dict[str, dict[str, str]]:
+    """For each result key (outputs and activities of ``version``, the current plan
+    version): the output it belongs to (itself, or an activity's parent). One query that
+    reads these results and their parents only."""
+    if not keys or version is None:
         return {}
-    options = logframe.result_options(session, levels=("output", "activity"))
-    by_id = {r.id: r for r in options}
+    parent = so.aliased(Result)
+    rows = session.execute(
+        sa.select(Result, parent)
+        .outerjoin(
+            parent,
+            sa.and_(parent.id == Result.parent_id, parent.level.in_(_LINKED)),
+        )
+        .where(
+            Result.version_id == version.id,
+            Result.key.in_(sorted(keys)),
+            Result.level.in_(_LINKED),
+        )
+    ).all()
     out = {}
-    for r in options:
-        if r.key not in keys:
-            continue
-        output = r if r.level == "output" else by_id.get(r.parent_id)
+    for r, up in rows:
+        output = r if r.level == "output" else up
         out[r.key] = {
             "key": r.key,
             "code": r.code,
@@ -162,7 +182,8 @@ def compute(
         ["line", "currency", "source", "year", "quarter", "amount"],
     )
     used_years = set(planned["year"]) | set(actual["year"]) | set(rate_of)
-    years = plan_years(session, [int(y) for y in used_years])
+    version = logframe.current_version(session)
+    years = plan_years(session, [int(y) for y in used_years], version)
     known_sources = {s["code"] for s in srcs}
     for code in sorted(set(planned["source"]) | set(actual["source"])):
         if code not in known_sources:  # money from an organisation not (or no longer) listed
@@ -297,9 +318,7 @@ def compute(
             "moi_khr": total_of("moi_khr"),
             # Only the years below the path (beyond the rounding tolerance) add up to
             # money still to be found.
-            "gap_to_cover_usd": sum(
-                (r["gap_usd"] for r in year_rows if r["below_path"]), ZERO
-            ),
+            "gap_to_cover_usd": sum((r["gap_usd"] for r in year_rows if r["below_path"]), ZERO),
             "gap_to_cover_khr": sum(
                 (r["gap_khr"] for r in year_rows if r["below_path"] and r["gap_khr"] > 0), ZERO
             ),
@@ -310,7 +329,9 @@ def compute(
     }
     if detail:
         reported = set(quarters) if line is not None else None
-        result.update(_detail(session, lines, planned, actual, rate_of, years, srcs, reported))
+        result.update(
+            _detail(session, lines, planned, actual, rate_of, years, srcs, version, reported)
+        )
     return result
 
 
@@ -342,10 +363,10 @@ def _exec_rows(
 
 
 def _detail(
-    session, lines, planned, actual, rate_of, years, srcs, reported_years=None
+    session, lines, planned, actual, rate_of, years, srcs, version, reported_years=None
 ) -> dict[str, Any]:
     keys = {ln.result_key for ln in lines if ln.result_key}
-    results = _output_of(session, keys)
+    results = _output_of(session, keys, version)
     grid: dict[str, dict[str, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     if not planned.empty:
         native = planned.groupby(["line", "source", "year"], sort=False)["amount"].sum()

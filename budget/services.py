@@ -91,12 +91,17 @@ def source_choices(session: so.Session) -> list[tuple[int, str]]:
     ]
 
 
-def line_by_code(session: so.Session, schedule: Schedule, code: str) -> BudgetLine | None:
-    return session.scalar(
-        sa.select(BudgetLine)
-        .options(so.selectinload(BudgetLine.amounts).joinedload(PlannedAmount.source))
-        .where(BudgetLine.schedule_id == schedule.id, BudgetLine.code == code)
+def line_by_code(
+    session: so.Session, schedule: Schedule, code: str, amounts: bool = True
+) -> BudgetLine | None:
+    """The line; ``amounts``: with its planned amounts and their sources loaded too (the
+    form needs them; the line page reads its figures from :func:`compute`)."""
+    stmt = sa.select(BudgetLine).where(
+        BudgetLine.schedule_id == schedule.id, BudgetLine.code == code
     )
+    if amounts:
+        stmt = stmt.options(so.selectinload(BudgetLine.amounts).joinedload(PlannedAmount.source))
+    return session.scalar(stmt)
 
 
 # --- writes ------------------------------------------------------------------------

@@ -47,8 +47,8 @@ def scenario_or_404(scenario_id: int, archived_too: bool = False) -> Schedule:
     return schedule
 
 
-def line_or_404(schedule: Schedule, code: str) -> BudgetLine:
-    line = services.line_by_code(db.session, schedule, code)
+def line_or_404(schedule: Schedule, code: str, amounts: bool = True) -> BudgetLine:
+    line = services.line_by_code(db.session, schedule, code, amounts)
     if line is None:
         abort(404)
     return line

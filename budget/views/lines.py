@@ -46,7 +46,7 @@ from stakeholders.models import Organisation
 @roles_required(*READERS)
 def line(code: str):
     sched = approved_or_404()
-    ln = line_or_404(sched, code)
+    ln = line_or_404(sched, code, amounts=False)
     data = services.compute(db.session, sched, line=ln.code)
     row = next(r for r in data["lines"] if r["code"] == ln.code)
     spending = db.session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from leap_me import seeding
 from leap_me.extensions import db
@@ -21,7 +22,7 @@ def budget_seed(app):
 def test_schedule_on_desktop_in_english_and_khmer(page, live_server, sign_in, shot, budget_seed):
     sign_in(page, "planner")
     page.goto(f"{live_server}/budget")
-    assert page.locator("svg.budget-chart").is_visible()
+    expect(page.locator("svg.budget-chart")).to_be_visible()
     row = page.locator("#schedule-years tbody tr").nth(2)
     assert "2028" in row.inner_text() and "51,705.87" in row.inner_text()
     shot(page, "budget-schedule-en")

@@ -4,6 +4,7 @@ in English and Khmer, and on a phone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from leap_me.extensions import db
 from tests.browser.conftest import wait_for_khmer_font
@@ -25,13 +26,13 @@ def seeded_app(app):
 def test_reference_sheet_and_target_grid(seeded_app, page, live_server, sign_in, shot):
     sign_in(page, "planner")
     page.locator("#main-menu").get_by_text("Indicators").click()
-    assert page.locator("table").get_by_text("AHTJP-01").is_visible()
+    expect(page.locator("table").get_by_text("AHTJP-01")).to_be_visible()
     shot(page, "indicators-registry-en")
     page.goto(f"{live_server}/indicators/AHTJP-02")
-    assert page.get_by_text("290 persons (2024)").is_visible()
+    expect(page.get_by_text("290 persons (2024)")).to_be_visible()
     shot(page, "indicators-pirs-en")
     page.emulate_media(media="print")
-    assert not page.get_by_role("button", name="Print").is_visible()
+    expect(page.get_by_role("button", name="Print")).not_to_be_visible()
     shot(page, "indicators-pirs-print")
     page.emulate_media(media="screen")
     # pasting a block of cells from a spreadsheet fills the grid (progressive JS)
@@ -50,7 +51,7 @@ def test_reference_sheet_and_target_grid(seeded_app, page, live_server, sign_in,
     assert page.locator("input[name='c-2031-KH-1']").input_value() == "21"
     shot(page, "indicators-targets-en")
     page.get_by_role("button", name="Save targets").click()
-    assert page.get_by_text("targets saved").is_visible()
+    expect(page.get_by_text("targets saved")).to_be_visible()
     page.goto(f"{live_server}/indicators/LEAP-7.3/edit")
     assert page.locator("input[name=baseline_numerator]").input_value() == "25"
     shot(page, "indicators-edit-en")

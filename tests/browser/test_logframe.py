@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from leap_me import seeding
 from leap_me.extensions import db
@@ -39,12 +40,12 @@ def test_matrix_desktop_english_and_khmer(page, live_server, sign_in, shot, plan
     rows = page.locator("table.lf-matrix tbody tr")
     assert rows.count() >= 15  # goal, outcomes and outputs
     assert rows.first.locator("td").first.inner_text().startswith("Goal")
-    assert page.locator("table.lf-matrix tbody tr.lf-level-output").first.is_visible()
+    expect(page.locator("table.lf-matrix tbody tr.lf-level-output").first).to_be_visible()
     shot(page, "matrix-en")
     page.emulate_media(media="print")
-    assert not page.locator(".lf-version-bar").is_visible()
-    assert not page.locator("header.topbar").is_visible()
-    assert page.locator("table.lf-matrix").is_visible()
+    expect(page.locator(".lf-version-bar")).not_to_be_visible()
+    expect(page.locator("header.topbar")).not_to_be_visible()
+    expect(page.locator("table.lf-matrix")).to_be_visible()
     shot(page, "matrix-print")
     page.emulate_media(media="screen")
     _khmer(page)
@@ -58,7 +59,7 @@ def test_matrix_on_a_phone(phone, live_server, sign_in, shot, plan):
     sign_in(phone, "partner")
     phone.goto(f"{live_server}/plan/matrix")
     _no_sideways_scroll(phone)
-    assert not phone.locator("table.lf-matrix thead").is_visible()  # cards with labels
+    expect(phone.locator("table.lf-matrix thead")).not_to_be_visible()  # cards with labels
     shot(phone, "matrix-phone-en")
     _khmer(phone)
     _no_sideways_scroll(phone)
@@ -69,7 +70,7 @@ def test_timeline_desktop_english_and_khmer(page, live_server, sign_in, shot, pl
     sign_in(page, "planner")
     page.goto(f"{live_server}/activities?year=2026")
     svg = page.locator("svg.lf-gantt")
-    assert svg.is_visible()
+    expect(svg).to_be_visible()
     bars = svg.locator("g.bar").count()
     table_rows = page.locator("table.lf-activities tbody tr").count()
     assert bars == table_rows and bars >= 20
@@ -94,7 +95,7 @@ def test_timeline_on_a_phone(phone, live_server, sign_in, shot, plan):
     sign_in(phone, "viewer")
     phone.goto(f"{live_server}/activities?year=2026")
     _no_sideways_scroll(phone)  # the timeline scrolls inside its own frame
-    assert phone.locator("svg.lf-gantt").is_visible()
+    expect(phone.locator("svg.lf-gantt")).to_be_visible()
     shot(phone, "activities-phone-en")
     _khmer(phone)
     _no_sideways_scroll(phone)
@@ -106,11 +107,11 @@ def test_plan_page_and_comparison(page, live_server, sign_in, shot, plan):
     page.goto(f"{live_server}/plan")
     page.get_by_text("Start a new draft", exact=True).click()
     page.get_by_role("button", name="Start a new draft from this approved version").click()
-    assert page.get_by_text("Draft version 2 is started").is_visible()
+    expect(page.get_by_text("Draft version 2 is started")).to_be_visible()
     page.goto(f"{live_server}/plan/v2/results/O1.1")
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Move down").click()
-    assert page.get_by_text("is moved").is_visible()
+    expect(page.get_by_text("is moved")).to_be_visible()
     page.goto(f"{live_server}/plan/compare?old=1&new=2")
     assert page.locator("article.lf-changed").count() >= 2
     shot(page, "compare-en")
@@ -127,5 +128,5 @@ def test_plan_page_on_a_phone_in_khmer(phone, live_server, sign_in, shot, plan):
     shot(phone, "plan-phone-km")
     phone.goto(f"{live_server}/plan/v1/results/A1.1.3")
     _no_sideways_scroll(phone)
-    assert phone.get_by_text("ធ្វើបច្ចុប្បន្នភាពការតាមដាន").is_visible()  # update monitoring
+    expect(phone.get_by_text("ធ្វើបច្ចុប្បន្នភាពការតាមដាន")).to_be_visible()  # update monitoring
     shot(phone, "activity-phone-km")

@@ -1,16 +1,18 @@
 """The application shell in real Chromium: sign in, navigate by role, switch to Khmer."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import wait_for_khmer_font
 
 
 def test_sign_in_switch_to_khmer_and_screenshot(page, live_server, sign_in, shot):
     sign_in(page, "planner")
-    assert page.locator("#main-menu").get_by_text("Organisations").is_visible()
+    expect(page.locator("#main-menu").get_by_text("Organisations")).to_be_visible()
     assert page.locator("#main-menu").get_by_text("Users").count() == 0  # admin only
     shot(page, "home-en")
     page.click("form.lang-switch button")
     page.wait_for_selector("html[lang=km]")
-    assert page.locator("#main-menu").get_by_text("ស្ថាប័ន").is_visible()
+    expect(page.locator("#main-menu").get_by_text("ស្ថាប័ន")).to_be_visible()
     # The Khmer font comes from our own server and is really used.
     family = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Noto Sans Khmer" in family
@@ -25,11 +27,11 @@ def test_admin_sees_users_and_wrong_password_is_explained(page, live_server, sig
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", "wrong-password")
     page.click("main button[type=submit]")
-    assert page.get_by_text("Wrong username or password.").is_visible()
+    expect(page.get_by_text("Wrong username or password.")).to_be_visible()
     sign_in(page, "admin")
     page.locator("#main-menu").get_by_text("Users").click()
     page.wait_for_url(f"{live_server}/admin/users*")
-    assert page.locator("table").get_by_text("reviewer").first.is_visible()
+    expect(page.locator("table").get_by_text("reviewer").first).to_be_visible()
     shot(page, "users-en")
 
 

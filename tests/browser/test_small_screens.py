@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from leap_me import seeding
 from leap_me.extensions import db
@@ -87,7 +88,7 @@ def test_phone_menu_reaches_the_user_menu_and_log_out(
     logout = phone.locator("form[action$='/logout'] button")
     if not logout.is_visible():  # behind the menu button
         phone.locator("details.nav-menu > summary").click()
-    assert logout.is_visible()
+    expect(logout).to_be_visible()
     box = logout.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 361, box
     shot(phone, f"phone-menu-open-{lang}")

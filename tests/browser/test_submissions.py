@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from leap_me.extensions import db
 from tests.browser.conftest import ARGS  # noqa: F401 - the same Chromium flags
@@ -174,7 +175,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     assert partner.locator("#ind-AHTJP-03 [aria-invalid=true]").count() >= 1
     assert partner.locator("#ind-AHTJP-01 .sub-warn").count() >= 1  # total ≠ parts
     explain = partner.locator("#ind-AHTJP-01 textarea.sub-explain").first
-    assert explain.is_visible()
+    expect(explain).to_be_visible()
     screen(partner, tmp_path, f"sub-grid-warned-{lang}", "#ind-AHTJP-01 .sub-warn")
     axe(partner, f"grid ({lang})")
     phone.goto(f"{live_server}{SUB}")
@@ -252,7 +253,7 @@ def test_the_whole_loop(seeded_app, browser, live_server, shot, tmp_path, lang):
     status, values = stored(seeded_app)
     assert values[("AHTJP-03", "")].value == 13
     reviewer.goto(f"{live_server}{SUB}")
-    assert reviewer.locator("#changed").is_visible()
+    expect(reviewer.locator("#changed")).to_be_visible()
     assert "13" in reviewer.locator("#changed").inner_text()
     screen(reviewer, tmp_path, f"sub-review-changed-{lang}", "h1")
     phone_reviewer = new_page(browser, live_server, phone=True)
