@@ -139,8 +139,9 @@ def compute(
 
     ``line`` (a budget line's code) reads that line's amounts and spending only, for the
     line's own page: its row and its execution are the same as in the whole schedule
-    (the quarters reported and the years with spending still come from all lines), while
-    the year totals then cover that line alone."""
+    (the quarters reported and the years with spending still come from all lines). It
+    then computes only what that page shows: no year rows, no totals and no execution by
+    source or by output, which belong to the whole schedule."""
     rate_of = rates(session)
     srcs = sources(session)
     only_line = (BudgetLine.code == line) if line is not None else sa.true()
@@ -218,6 +219,57 @@ def compute(
     path = calc.path_shares(
         years, schedule.current_share, schedule.full_ownership_year, schedule.path_mode, custom
     )
+    result = {
+        "schedule": {
+            "id": schedule.id,
+            "name": schedule.name,
+            "status": schedule.status,
+            "is_demo": bool(schedule.is_demo),
+        },
+        "years": years,
+        "path": {
+            "mode": schedule.path_mode,
+            "current_share": schedule.current_share,
+            "first_year": years[0] if years else None,
+            "full_ownership_year": schedule.full_ownership_year,
+            "shares": path,
+        },
+        "rates": {y: rate_of.get(y) for y in years},
+        "missing_rates": [y for y in years if y not in rate_of],
+        "quarters": quarters,
+        "sources": srcs,
+    }
+    if line is None:
+        result.update(_years(planned, actual, srcs, years, rate_of, quarters, path))
+    if detail:
+        reported = set(quarters) if line is not None else None
+        result.update(
+            _detail(
+                session,
+                lines,
+                planned,
+                actual,
+                rate_of,
+                years,
+                srcs,
+                version,
+                reported,
+                whole=line is None,
+            )  # fmt: skip
+        )
+    return result
+
+
+def _years(
+    planned: pd.DataFrame,
+    actual: pd.DataFrame,
+    srcs: list[dict[str, Any]],
+    years: list[int],
+    rate_of: dict[int, Decimal],
+    quarters: dict[int, int],
+    path: dict[int, Decimal],
+) -> dict[str, Any]:
+    """The schedule's year rows and their totals."""
     by_year_source = _converted(planned, ["year", "source"], rate_of)
     act_year_source = _converted(actual, ["year", "source"], rate_of)
     todate_year = _converted(planned, ["year"], rate_of, col="to_date")
@@ -291,25 +343,7 @@ def compute(
     def total_of(key: str) -> Decimal:
         return sum((r[key] for r in year_rows), ZERO)
 
-    result = {
-        "schedule": {
-            "id": schedule.id,
-            "name": schedule.name,
-            "status": schedule.status,
-            "is_demo": bool(schedule.is_demo),
-        },
-        "years": years,
-        "path": {
-            "mode": schedule.path_mode,
-            "current_share": schedule.current_share,
-            "first_year": years[0] if years else None,
-            "full_ownership_year": schedule.full_ownership_year,
-            "shares": path,
-        },
-        "rates": {y: rate_of.get(y) for y in years},
-        "missing_rates": [y for y in years if y not in rate_of],
-        "quarters": quarters,
-        "sources": srcs,
+    return {
         "years_rows": year_rows,
         "totals": {
             "planned_usd": total_of("planned_usd"),
@@ -327,12 +361,6 @@ def compute(
             "actual_khr": total_of("actual_khr"),
         },
     }
-    if detail:
-        reported = set(quarters) if line is not None else None
-        result.update(
-            _detail(session, lines, planned, actual, rate_of, years, srcs, version, reported)
-        )
-    return result
 
 
 def _exec_rows(
@@ -363,8 +391,10 @@ def _exec_rows(
 
 
 def _detail(
-    session, lines, planned, actual, rate_of, years, srcs, version, reported_years=None
+    session, lines, planned, actual, rate_of, years, srcs, version, reported_years=None, whole=True
 ) -> dict[str, Any]:
+    """Each line's row and the execution by line, source and year; ``whole``: also the
+    execution by source and by output (the whole schedule's, not one line's)."""
     keys = {ln.result_key for ln in lines if ln.result_key}
     results = _output_of(session, keys, version)
     grid: dict[str, dict[str, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
@@ -373,7 +403,11 @@ def _detail(
         for (line, source, year), value in native.items():
             grid[line][source][int(year)] = value
     line_year = _converted(planned, ["line", "year"], rate_of)
-    line_total = _converted(planned, ["line"], rate_of)
+    # each year converted at its own rate, then the years added: the line's total
+    line_total: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"usd": ZERO, "khr": ZERO})
+    for (code, _year), v in line_year.items():
+        line_total[code]["usd"] += v["usd"]
+        line_total[code]["khr"] += v["khr"]
     if reported_years is not None:
         reported = set(reported_years)
     else:
@@ -388,11 +422,18 @@ def _detail(
     else:
         planned = planned.assign(output=[])
     exec_line = _exec_rows(planned, actual, ["line"], rate_of, reported)
-    exec_source = _exec_rows(planned, actual, ["source"], rate_of, reported)
-    exec_output = _exec_rows(planned, actual, ["output"], rate_of, reported)
     exec_line_source_year = _exec_rows(
         planned, actual, ["line", "source", "year"], rate_of, reported
     )
+    execution: dict[str, Any] = {
+        "reported_years": sorted(reported),
+        "by_line_source_year": [
+            {"line": k[0], "source": k[1], "year": int(k[2]), **v}
+            for k, v in sorted(exec_line_source_year.items())
+        ],
+    }
+    if whole:
+        execution.update(_by_source_and_output(planned, actual, rate_of, reported, srcs, results))
     line_rows = []
     for ln in lines:
         res = results.get(ln.result_key or "")
@@ -411,11 +452,18 @@ def _detail(
                 "by_year_usd": {
                     y: line_year.get((ln.code, y), {"usd": ZERO})["usd"] for y in years
                 },
-                "total_usd": line_total.get((ln.code,), {"usd": ZERO})["usd"],
-                "total_khr": line_total.get((ln.code,), {"khr": ZERO})["khr"],
+                "total_usd": line_total[ln.code]["usd"],
+                "total_khr": line_total[ln.code]["khr"],
                 "execution": exec_line.get((ln.code,)),
             }
         )
+    return {"lines": line_rows, "execution": execution}
+
+
+def _by_source_and_output(planned, actual, rate_of, reported, srcs, results) -> dict[str, Any]:
+    """The schedule's execution by funding source and by output."""
+    exec_source = _exec_rows(planned, actual, ["source"], rate_of, reported)
+    exec_output = _exec_rows(planned, actual, ["output"], rate_of, reported)
     outputs = {}
     for res in results.values():
         outputs[res["output_key"]] = {
@@ -433,16 +481,4 @@ def _detail(
         for s in srcs
         if (s["code"],) in exec_source
     ]
-    lsy = [
-        {"line": k[0], "source": k[1], "year": int(k[2]), **v}
-        for k, v in sorted(exec_line_source_year.items())
-    ]
-    return {
-        "lines": line_rows,
-        "execution": {
-            "reported_years": sorted(reported),
-            "by_source": source_rows,
-            "by_output": output_rows,
-            "by_line_source_year": lsy,
-        },
-    }
+    return {"by_source": source_rows, "by_output": output_rows}
