@@ -1099,7 +1099,7 @@ def problems(session: so.Session, submission: Submission) -> list[dict]:
                     "code": msg.code,
                     "message": msg.text,
                     "severity": "error",
-                    "flags": [f.kind for f in row.flags],
+                    "flags": sorted(f.kind for f in row.flags),
                 }
             )
     if not any(r.value is not None and not r.errors for r in g.rows):
