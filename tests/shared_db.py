@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 import sqlalchemy as sa
 
 _SEEDED: dict[str, bytes] = {}
+#: On PostgreSQL, the seeded rows per database address and key (see ``restore_rows``).
+_PG_ROWS: dict[tuple[str, str], dict[str, list[dict]]] = {}
 #: One app per database address and process (creating one costs about a second, which
 #: mutation testing would otherwise pay once per mutant).
 _APPS: dict[str, object] = {}
@@ -24,7 +26,7 @@ def seeded_session(request, key: str, seed: Callable[[object], None]) -> Iterato
     """Yield the session of an app (its context pushed) on a database seeded by ``seed``."""
     from leap_me import create_app
     from leap_me.extensions import db
-    from tests.conftest import empty_all_tables, make_config
+    from tests.conftest import empty_all_tables, make_config, read_rows, restore_rows
 
     postgres = bool(os.environ.get("DATABASE_URL"))
     if postgres:
@@ -39,9 +41,13 @@ def seeded_session(request, key: str, seed: Callable[[object], None]) -> Iterato
         app = _APPS[url] = create_app(make_config(url, **options))
     with app.app_context():
         if postgres:
-            empty_all_tables()
-            seed(db.session)
-            db.session.commit()
+            if (url, key) in _PG_ROWS:
+                restore_rows(_PG_ROWS[(url, key)])
+            else:
+                empty_all_tables()
+                seed(db.session)
+                db.session.commit()
+                _PG_ROWS[(url, key)] = read_rows()
         else:
             raw = db.engine.raw_connection().driver_connection
             if key in _SEEDED:
@@ -55,7 +61,5 @@ def seeded_session(request, key: str, seed: Callable[[object], None]) -> Iterato
             yield db.session
         finally:
             db.session.rollback()
-            if postgres:
-                empty_all_tables()
             db.session.remove()
             db.engine.dispose()

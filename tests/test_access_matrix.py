@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from leap_me import seeding
+from tests.conftest import restore_or_build
 
 ALL = {"admin", "planner", "partner", "reviewer", "viewer"}
 ROLES = sorted(ALL) + ["anonymous"]
@@ -335,14 +336,15 @@ def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
         return
     if role not in allowed and not endpoint.startswith("budget"):
         return
-    with app.app_context():
-        names = DOMAIN_SEEDS[endpoint.split(".")[0].removesuffix("_api")]
+    names = DOMAIN_SEEDS[endpoint.split(".")[0].removesuffix("_api")]
+    url = url_of(endpoint)
+    published = url.startswith("/reports/published/1/")
+    scenario = url.startswith("/budget/scenarios/2")
+
+    def build() -> None:
         seeding.seed_all(db.session, Path(app.config["SEEDS_DIR"]), only=names)
         db.session.commit()
-        if url_of(endpoint).startswith((SUB, "/quality/rules/1")):
-            _submission_data(db.session)
-            db.session.commit()
-        if url_of(endpoint).startswith("/reports/published/1/"):
+        if published:
             import sqlalchemy as sa
 
             from leap_me.auth.models import User
@@ -350,11 +352,18 @@ def _domain_data(app, endpoint: str, role: str, allowed: set[str]) -> None:
 
             planner = db.session.scalar(sa.select(User).where(User.username == "planner"))
             assert publish.publish(db.session, "2026Q2", user=planner).id == 1
-            db.session.commit()
-        if url_of(endpoint).startswith("/budget/scenarios/2"):
+        if scenario:
             from budget import services as budget_services
 
             assert budget_services.create_scenario(db.session, "Matrix").id == 2
+
+    with app.app_context():
+        # seeded once per run for each kind of record, then written back as rows
+        restore_or_build(
+            app.config["SQLALCHEMY_DATABASE_URI"], (*names, published, scenario), build
+        )
+        if url.startswith((SUB, "/quality/rules/1")):  # evidence files: made each time
+            _submission_data(db.session)
             db.session.commit()
 
 
